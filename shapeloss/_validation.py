@@ -1,0 +1,135 @@
+"""Checks run at the public boundary.
+
+Each check raises one of :mod:`shapeloss.errors` with a message of the form
+``"<argument>: expected <what>, got <what arrived>"``. Inside the library the
+data are trusted; these run once per public call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import torch
+
+from .errors import (
+    InvalidArgumentError,
+    NonFiniteInputError,
+    OutOfDomainError,
+    ShapeMismatchError,
+)
+
+__all__ = [
+    "check_tensor",
+    "check_same_batch_and_spatial",
+    "check_same_shape",
+    "check_finite",
+    "check_range",
+    "check_weight",
+    "check_positive_int",
+    "check_choice",
+]
+
+
+def _shape(x: torch.Tensor) -> tuple[int, ...]:
+    return tuple(x.shape)
+
+
+def check_tensor(
+    x: object,
+    name: str,
+    ndim: int | Sequence[int] = (3, 4),
+    floating: bool = True,
+    allow_empty: bool = False,
+) -> torch.Tensor:
+    """Check that ``x`` is a tensor of an accepted rank, floating point and non-empty.
+
+    Args:
+        x: the value to check.
+        name: the argument's name, used in the message.
+        ndim: accepted ranks (3 means ``(B, C, L)``, 4 means ``(B, C, H, W)``).
+        floating: require a floating-point dtype.
+        allow_empty: accept tensors with a zero-sized dimension.
+
+    Returns:
+        ``x`` unchanged.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    ranks = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if x.ndim not in ranks:
+        layouts = {2: "(B, C)", 3: "(B, C, L)", 4: "(B, C, H, W)", 1: "(L,)"}
+        want = " or ".join(f"{r}-D {layouts.get(r, '')}".strip() for r in ranks)
+        raise ShapeMismatchError(f"{name}: expected a {want} tensor, got shape {_shape(x)} ({x.ndim}-D)")
+    if floating and not x.is_floating_point():
+        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}")
+    if not allow_empty and x.numel() == 0:
+        raise ShapeMismatchError(f"{name}: expected a non-empty tensor, got shape {_shape(x)}")
+    return x
+
+
+def check_same_shape(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    """Require identical shapes, naming both in the message."""
+    if a.shape != b.shape:
+        raise ShapeMismatchError(
+            f"{b_name}: expected the shape of {a_name} {_shape(a)}, got {_shape(b)}"
+        )
+
+
+def check_same_batch_and_spatial(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    """Require the same batch size and spatial sizes (all but the channel dimension),
+    and the same device and dtype."""
+    if a.ndim != b.ndim or a.shape[0] != b.shape[0] or a.shape[2:] != b.shape[2:]:
+        raise ShapeMismatchError(
+            f"{b_name}: expected batch and spatial sizes matching {a_name} "
+            f"(shape {_shape(a)}: batch {a.shape[0]}, spatial {tuple(a.shape[2:])}), got shape {_shape(b)}"
+        )
+    if a.device != b.device:
+        raise InvalidArgumentError(f"{b_name}: expected device {a.device} (that of {a_name}), got {b.device}")
+    if a.dtype != b.dtype and a.is_floating_point() and b.is_floating_point():
+        raise TypeError(f"{b_name}: expected dtype {a.dtype} (that of {a_name}), got {b.dtype}")
+
+
+def check_finite(x: torch.Tensor, name: str) -> None:
+    """Require every value to be finite; report how many are not."""
+    finite = torch.isfinite(x)
+    if not bool(finite.all()):
+        bad = int((~finite).sum())
+        raise NonFiniteInputError(
+            f"{name}: expected finite values, got {bad} NaN/Inf value(s) out of {x.numel()}"
+        )
+
+
+def check_range(x: torch.Tensor, name: str, low: float, high: float) -> None:
+    """Require ``low <= x <= high`` everywhere (the domain of BCE-type targets is [0, 1])."""
+    lo, hi = float(x.min()), float(x.max())
+    if lo < low or hi > high:
+        raise OutOfDomainError(f"{name}: expected values in [{low}, {high}], got values in [{lo:.6g}, {hi:.6g}]")
+
+
+def check_weight(value: object, name: str, allow_inf: bool = True) -> float:
+    """A non-negative real number (``inf`` allowed where it means 'base loss only')."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: expected a non-negative float, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if math.isnan(value) or value < 0 or (math.isinf(value) and not allow_inf):
+        want = "a non-negative float (inf allowed)" if allow_inf else "a finite non-negative float"
+        raise InvalidArgumentError(f"{name}: expected {want}, got {value!r}")
+    return value
+
+
+def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
+    """An integer ``>= minimum`` (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected an int >= {minimum}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise InvalidArgumentError(f"{name}: expected an int >= {minimum}, got {value}")
+    return value
+
+
+def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
+    """One of a fixed set of names."""
+    options = sorted(choices)
+    if not isinstance(value, str) or value not in options:
+        raise InvalidArgumentError(f"{name}: expected one of {options}, got {value!r}")
+    return value
