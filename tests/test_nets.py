@@ -1,0 +1,89 @@
+"""Generic U-Nets: shapes at any size, logits, gradients, checks at the door."""
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shapeloss.errors import InvalidArgumentError, ShapeMismatchError
+from shapeloss.nets import UNet1d, UNet2d
+
+torch.set_num_threads(1)
+
+
+@settings(max_examples=15, deadline=None)
+@given(length=st.integers(1, 300), depth=st.integers(1, 4), batch=st.integers(1, 3))
+def test_unet1d_keeps_any_length(length, depth, batch):
+    net = UNet1d(2, 3, widths=tuple(4 * 2**i for i in range(depth)), kernel_size=3).eval()
+    out = net(torch.randn(batch, 2, length))
+    assert out.shape == (batch, 3, length)
+    assert torch.isfinite(out).all()
+
+
+@settings(max_examples=10, deadline=None)
+@given(h=st.integers(1, 41), w=st.integers(1, 41))
+def test_unet2d_keeps_odd_sizes(h, w):
+    net = UNet2d(1, 2, widths=(4, 8, 16)).eval()
+    out = net(torch.randn(2, 1, h, w))
+    assert out.shape == (2, 2, h, w)
+
+
+@pytest.mark.parametrize("norm", ["batch", "instance", "group", "none"])
+def test_norms_and_gradients(norm):
+    net = UNet1d(1, 1, widths=(4, 8), norm=norm, dropout=0.1)
+    x = torch.randn(2, 1, 37, requires_grad=True)
+    net(x).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    assert all(p.grad is not None for p in net.parameters())
+
+
+def test_outputs_are_logits_not_probabilities():
+    torch.manual_seed(0)
+    net = UNet1d(1, 1, widths=(4, 8), norm="none")
+    with torch.no_grad():
+        net.head.bias.fill_(-5.0)
+    out = net(torch.randn(1, 1, 50))
+    assert (out < 0).any()
+
+
+def test_padding_does_not_leak_across_samples():
+    # Each sample's output depends only on that sample (eval mode, batch norm frozen).
+    torch.manual_seed(0)
+    net = UNet1d(1, 1, widths=(4, 8, 16)).eval()
+    x = torch.randn(3, 1, 45)
+    full = net(x)
+    single = torch.cat([net(x[i : i + 1]) for i in range(3)])
+    torch.testing.assert_close(full, single, rtol=1e-5, atol=1e-5)
+
+
+def test_one_row_2d_matches_shapes():
+    out = UNet2d(1, 1, widths=(4, 8)).eval()(torch.randn(1, 1, 1, 17))
+    assert out.shape == (1, 1, 1, 17)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (dict(widths=()), InvalidArgumentError),
+        (dict(widths=(4, 0)), InvalidArgumentError),
+        (dict(kernel_size=4), InvalidArgumentError),
+        (dict(norm="layer"), InvalidArgumentError),
+        (dict(dropout=1.0), InvalidArgumentError),
+        (dict(padding_mode="circle"), InvalidArgumentError),
+    ],
+)
+def test_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        UNet1d(1, 1, **kwargs)
+
+
+def test_bad_inputs():
+    net = UNet1d(2, 1, widths=(4, 8))
+    with pytest.raises(ShapeMismatchError, match="x: expected 2 channel"):
+        net(torch.randn(1, 3, 20))
+    with pytest.raises(ShapeMismatchError, match="x: expected a 3-D"):
+        net(torch.randn(2, 20))
+    with pytest.raises(ShapeMismatchError):
+        UNet2d(1, 1)(torch.randn(1, 1, 20))
+    with pytest.raises(TypeError):
+        UNet1d(1.5, 1)
