@@ -1,2 +1,46 @@
-"""shapeloss: adversarial shape losses for segmentation nets whose subtle features sit next to dominant ones."""
+"""shapeloss: adversarial shape losses for segmentation nets.
+
+Point-wise losses (BCE) train segmentation nets that leave subtle features next
+to dominant ones as low, smeared peaks ("amplitude suppression"). shapeloss
+wraps any such loss with a conditional discriminator that has learnt what a
+real label looks like, and trains on ``(adv + weight * base) / (1 + weight)``.
+
+Public API::
+
+    ShapeLoss / AdversarialShapeLoss    the loss wrapper (shapeloss.losses)
+    AdversarialTrainer                  the two-optimizer helper (shapeloss.training)
+    discriminators                      ReferenceCritic1d, GlobalCritic, PatchCritic, build_discriminator
+    objectives                          Vanilla, LeastSquares, Hinge, Wasserstein, get_objective
+    functional                          the pure functions behind the modules
+    seed_everything                     reproducible runs
+"""
+
+from . import discriminators, errors, functional, objectives
+from .checkpoint import load_checkpoint, save_atomic
+from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
+from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
+from .objectives import AdversarialObjective, get_objective
+from .seed import seed_everything
+from .training import AdversarialTrainer
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "ShapeLoss",
+    "AdversarialShapeLoss",
+    "ShapeLossParts",
+    "AdversarialTrainer",
+    "ReferenceCritic1d",
+    "GlobalCritic",
+    "PatchCritic",
+    "build_discriminator",
+    "AdversarialObjective",
+    "get_objective",
+    "seed_everything",
+    "save_atomic",
+    "load_checkpoint",
+    "discriminators",
+    "objectives",
+    "functional",
+    "errors",
+]

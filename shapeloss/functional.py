@@ -1,0 +1,261 @@
+"""Pure functions behind the modules of shapeloss.
+
+Every module in the library calls these, so the functional and the module
+forms cannot drift (tests check they agree). Score tensors are the raw,
+unbounded outputs of a discriminator of any shape ``(B, *)``; every
+objective averages over all their elements (one score per sample, or one per
+patch for a PatchGAN critic).
+
+Adversarial objectives, with ``r`` the scores of real labels and ``f`` the
+scores of the generator's predictions:
+
+===============  =================================================  ==========================
+name             discriminator loss                                 generator loss
+===============  =================================================  ==========================
+``vanilla``      ``(softplus(-r) + softplus(f)) / 2``               ``softplus(-f)``
+``least_squares``  ``((r - 1)^2 + f^2) / 2``                          ``(f - 1)^2``
+``hinge``        ``relu(1 - r) + relu(1 + f)``                      ``-f``
+``wasserstein``  ``f - r`` (+ gradient penalty)                     ``-f``
+===============  =================================================  ==========================
+
+``softplus(-x)`` is binary cross-entropy with logits against 1 and
+``softplus(x)`` against 0, so ``vanilla`` is the non-saturating GAN loss of
+Goodfellow et al. (2014), used by pix2pix and by the reference study.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange, reduce
+from torch import Tensor, nn
+
+__all__ = [
+    "combine_losses",
+    "vanilla_discriminator_loss",
+    "vanilla_generator_loss",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
+    "wasserstein_discriminator_loss",
+    "wasserstein_generator_loss",
+    "gradient_penalty",
+    "r1_penalty",
+    "frozen",
+    "generator_adversarial_term",
+    "shape_loss",
+    "shape_discriminator_loss",
+]
+
+
+def combine_losses(base: Tensor, adversarial: Tensor | None, weight: float) -> Tensor:
+    """The shape-then-align mix ``(adversarial + weight * base) / (1 + weight)``.
+
+    ``weight = inf`` (or ``adversarial is None``) returns ``base`` itself, exactly:
+    the limit of the formula, without the round-off of dividing by a huge number.
+    """
+    if adversarial is None or weight == float("inf"):
+        return base
+    return (adversarial + weight * base) / (1.0 + weight)
+
+
+# --- objectives -------------------------------------------------------------
+
+
+def vanilla_discriminator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Non-saturating GAN, discriminator side: ``(softplus(-r) + softplus(f)) / 2``."""
+    return 0.5 * (F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean())
+
+
+def vanilla_generator_loss(fake_scores: Tensor) -> Tensor:
+    """Non-saturating GAN, generator side: ``softplus(-f)`` (BCE of ``f`` against 'real')."""
+    return F.softplus(-fake_scores).mean()
+
+
+def least_squares_discriminator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """LSGAN (Mao et al., 2017), discriminator side: ``((r - 1)^2 + f^2) / 2``."""
+    return 0.5 * ((real_scores - 1.0).pow(2).mean() + fake_scores.pow(2).mean())
+
+
+def least_squares_generator_loss(fake_scores: Tensor) -> Tensor:
+    """LSGAN, generator side: ``(f - 1)^2``."""
+    return (fake_scores - 1.0).pow(2).mean()
+
+
+def hinge_discriminator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Hinge GAN (Lim & Ye, 2017; Miyato et al., 2018): ``relu(1 - r) + relu(1 + f)``."""
+    return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()
+
+
+def hinge_generator_loss(fake_scores: Tensor) -> Tensor:
+    """Hinge GAN, generator side: ``-f``."""
+    return -fake_scores.mean()
+
+
+def wasserstein_discriminator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Wasserstein critic (Arjovsky et al., 2017): ``f - r``; add :func:`gradient_penalty`."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wasserstein_generator_loss(fake_scores: Tensor) -> Tensor:
+    """Wasserstein generator side: ``-f``."""
+    return -fake_scores.mean()
+
+
+def _per_sample_grad_norm_sq(grad: Tensor) -> Tensor:
+    return reduce(grad.pow(2), "b ... -> b", "sum")
+
+
+def gradient_penalty(
+    discriminator: nn.Module,
+    real: Tensor,
+    fake: Tensor,
+    condition: Tensor,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """WGAN-GP penalty (Gulrajani et al., 2017): ``E[(||grad_x D(x, c)||_2 - 1)^2]``.
+
+    ``x`` is drawn uniformly on the segment between each real and fake label
+    (one mixing coefficient per sample). Gradients are taken with respect to the
+    label only, not the condition.
+    """
+    alpha_shape = (real.shape[0],) + (1,) * (real.ndim - 1)
+    alpha = torch.rand(alpha_shape, device=real.device, dtype=real.dtype, generator=generator)
+    mixed = (alpha * real.detach() + (1.0 - alpha) * fake.detach()).requires_grad_(True)
+    scores = discriminator(mixed, condition)
+    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    norm = _per_sample_grad_norm_sq(grad).add(1e-12).sqrt()
+    return (norm - 1.0).pow(2).mean()
+
+
+def r1_penalty(discriminator: nn.Module, real: Tensor, condition: Tensor) -> Tensor:
+    """R1 penalty on real samples (Mescheder et al., 2018): ``E[||grad_x D(x_real, c)||^2] / 2``."""
+    real = real.detach().requires_grad_(True)
+    scores = discriminator(real, condition)
+    (grad,) = torch.autograd.grad(scores.sum(), real, create_graph=True)
+    return 0.5 * _per_sample_grad_norm_sq(grad).mean()
+
+
+# --- the shape loss -----------------------------------------------------------
+
+
+@contextmanager
+def frozen(module: nn.Module) -> Iterator[nn.Module]:
+    """Turn off ``requires_grad`` on every parameter of ``module`` for the block.
+
+    A graph built inside the block carries gradients through the module to its
+    inputs but never into its parameters: the generator's loss cannot train the
+    discriminator. The previous flags are restored afterwards.
+    """
+    params = list(module.parameters())
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in zip(params, flags):
+            p.requires_grad_(flag)
+
+
+def generator_adversarial_term(
+    probabilities: Tensor,
+    condition: Tensor,
+    discriminator: nn.Module,
+    generator_loss: Callable[[Tensor], Tensor],
+) -> tuple[Tensor, Tensor]:
+    """The generator's adversarial loss on ``D(probabilities, condition)``, D frozen.
+
+    Returns:
+        ``(loss, fake_scores)``.
+    """
+    with frozen(discriminator):
+        fake_scores = discriminator(probabilities, condition)
+    return generator_loss(fake_scores), fake_scores
+
+
+def shape_loss(
+    logits: Tensor,
+    target: Tensor,
+    condition: Tensor,
+    *,
+    base_loss: Callable[[Tensor, Tensor], Tensor],
+    discriminator: nn.Module | None,
+    weight: float,
+    generator_loss: Callable[[Tensor], Tensor],
+    activation: Callable[[Tensor], Tensor],
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """The generator's shape loss ``(adv + weight * base) / (1 + weight)``.
+
+    Args:
+        logits: the segmentation net's raw output, ``(B, C, *)``.
+        target: labels on the probability scale, same shape as ``logits``.
+        condition: what the discriminator is conditioned on (usually the net's
+            input), ``(B, C_cond, *)`` with the spatial sizes of ``logits``.
+        base_loss: the point-wise loss, called as ``base_loss(logits, target)``.
+        discriminator: ``D(label, condition) -> scores``; ``None`` or
+            ``weight = inf`` give the base loss alone.
+        weight: lambda, the weight of the base loss.
+        generator_loss: the objective's generator term on fake scores.
+        activation: maps logits to the label scale, e.g. ``torch.sigmoid``.
+
+    Returns:
+        ``(total, parts)`` with ``parts`` holding ``base``, ``adversarial`` and
+        ``fake_score`` (mean raw score), detached, where they were computed.
+    """
+    base = base_loss(logits, target)
+    parts: dict[str, Tensor] = {"base": base.detach()}
+    if discriminator is None or weight == float("inf"):
+        return base, parts
+    adversarial, fake_scores = generator_adversarial_term(
+        activation(logits), condition, discriminator, generator_loss
+    )
+    parts["adversarial"] = adversarial.detach()
+    parts["fake_score"] = fake_scores.detach().mean()
+    return combine_losses(base, adversarial, weight), parts
+
+
+def shape_discriminator_loss(
+    probabilities: Tensor,
+    target: Tensor,
+    condition: Tensor,
+    *,
+    discriminator: nn.Module,
+    discriminator_loss: Callable[[Tensor, Tensor], Tensor],
+    gp_weight: float = 0.0,
+    r1_weight: float = 0.0,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """The discriminator's loss: real ``(target, condition)`` against fake
+    ``(probabilities.detach(), condition)``, plus optional gradient penalties.
+
+    Returns:
+        ``(loss, parts)`` with ``discriminator``, ``real_score``, ``fake_score``
+        (mean raw scores) and, where used, ``gradient_penalty`` / ``r1``.
+    """
+    fake = probabilities.detach()
+    real_scores = discriminator(target, condition)
+    fake_scores = discriminator(fake, condition)
+    loss = discriminator_loss(real_scores, fake_scores)
+    parts: dict[str, Tensor] = {
+        "real_score": real_scores.detach().mean(),
+        "fake_score": fake_scores.detach().mean(),
+    }
+    if gp_weight > 0:
+        gp = gradient_penalty(discriminator, target, fake, condition)
+        parts["gradient_penalty"] = gp.detach()
+        loss = loss + gp_weight * gp
+    if r1_weight > 0:
+        r1 = r1_penalty(discriminator, target, condition)
+        parts["r1"] = r1.detach()
+        loss = loss + r1_weight * r1
+    parts["discriminator"] = loss.detach()
+    return loss, parts
+
+
+def flatten_spatial(x: Tensor) -> Tensor:
+    """``(B, C, *) -> (B, C, N)``: one layout for 1D and 2D code paths."""
+    return rearrange(x, "b c ... -> b c (...)")

@@ -1,0 +1,244 @@
+"""``ShapeLoss``: wrap any point-wise loss with a conditional shape critic.
+
+Point-wise losses (BCE, MSE, Dice...) push each sample up or down and have no
+sideways force: when a label's timing is uncertain, the cheapest answer is a
+low, smeared peak ("amplitude suppression"). ``ShapeLoss`` adds an adversarial
+term from a discriminator ``D(label curve, input)`` that has learnt what a real
+label looks like, and trains the net on
+
+    (adv + weight * base) / (1 + weight)
+
+("shape-then-align": the critic shapes the peak, the base loss aligns it).
+Reference: arXiv:2511.06731, where ``weight = 4000`` with BCE on PhaseNet raised
+effective S-wave detections by 64%.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from . import functional as Fn
+from ._validation import (
+    check_choice,
+    check_finite,
+    check_range,
+    check_same_batch_and_spatial,
+    check_same_shape,
+    check_tensor,
+    check_weight,
+)
+from .objectives import AdversarialObjective, get_objective
+
+__all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
+
+ACTIVATIONS = ("sigmoid", "softmax")
+
+
+def resolve_activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """``"sigmoid"`` (independent channels), ``"softmax"`` (over dim 1) or a callable."""
+    if callable(activation):
+        return activation
+    check_choice(activation, "activation", ACTIVATIONS)
+    if activation == "sigmoid":
+        return torch.sigmoid
+    return _softmax_over_channels
+
+
+def _softmax_over_channels(logits: Tensor) -> Tensor:
+    return torch.softmax(logits, dim=1)
+
+
+@dataclass
+class ShapeLossParts:
+    """The terms of the last call, detached (no recomputation needed to log them).
+
+    Tensors stay on their device until :meth:`as_floats` is called, so logging
+    every N steps costs one host sync every N steps.
+    """
+
+    base: Tensor | None = None
+    adversarial: Tensor | None = None
+    total: Tensor | None = None
+    discriminator: Tensor | None = None
+    real_score: Tensor | None = None
+    fake_score: Tensor | None = None
+    extra: dict[str, Tensor] = field(default_factory=dict)
+
+    def as_floats(self) -> dict[str, float]:
+        """The terms that were computed, as Python floats."""
+        out = {
+            k: float(v)
+            for k, v in (
+                ("base", self.base), ("adversarial", self.adversarial), ("total", self.total),
+                ("discriminator", self.discriminator), ("real_score", self.real_score),
+                ("fake_score", self.fake_score),
+            )
+            if v is not None
+        }
+        out.update({k: float(v) for k, v in self.extra.items()})
+        return out
+
+
+class ShapeLoss(nn.Module):
+    """Adversarial shape loss around any base loss, for 1D or 2D segmentation nets.
+
+    Args:
+        base_loss: any callable ``(logits, target) -> scalar``, e.g.
+            ``torch.nn.BCEWithLogitsLoss()``. It receives the raw logits.
+        discriminator: a conditional critic ``D(label, condition) -> scores``
+            (see :mod:`shapeloss.discriminators`); registered as a submodule, so
+            it moves with ``.to()`` and is saved in ``state_dict()``.
+        weight: lambda, the weight of the base loss in
+            ``(adv + weight * base) / (1 + weight)``. ``float('inf')`` gives the
+            base loss exactly. Default 4000, the reference study's value.
+        objective: ``"vanilla"`` (non-saturating, default), ``"least_squares"``,
+            ``"hinge"``, ``"wasserstein"`` or an :class:`AdversarialObjective`.
+        activation: maps logits to the labels' scale before the critic sees
+            them: ``"sigmoid"`` (independent channels, the reference setting),
+            ``"softmax"`` (over channels) or a callable.
+        adversarial: ``False`` switches the critic off (base loss only), e.g. for
+            a warm-up or a BCE control arm.
+        gp_weight: weight of the WGAN-GP gradient penalty; used only with
+            objectives that need it (``"wasserstein"``).
+        r1_weight: weight of the R1 penalty on real samples (0 = off).
+        validate: check shapes, finiteness and target range on every call.
+            Each check costs a host sync; turn off once a pipeline is trusted.
+
+    Shapes:
+        logits: ``(B, C, L)`` or ``(B, C, H, W)``, raw network outputs.
+        target: same shape as ``logits``, labels on the probability scale
+            (in [0, 1] with ``"sigmoid"``/``"softmax"``).
+        condition: ``(B, C_cond, L)`` or ``(B, C_cond, H, W)``, what the critic
+            is conditioned on (usually the network's input).
+
+    Example:
+        >>> import torch
+        >>> from shapeloss import ShapeLoss
+        >>> from shapeloss.discriminators import GlobalCritic
+        >>> loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), GlobalCritic(1, 1), weight=10.0)
+        >>> logits, target, x = torch.randn(4, 1, 64), torch.rand(4, 1, 64), torch.randn(4, 1, 64)
+        >>> g = loss(logits, target, x)                      # generator loss, no grad into D
+        >>> d = loss.discriminator_loss(logits, target, x)   # critic loss, no grad into the net
+    """
+
+    def __init__(
+        self,
+        base_loss: Callable[[Tensor, Tensor], Tensor],
+        discriminator: nn.Module | None,
+        weight: float = 4000.0,
+        objective: str | AdversarialObjective = "vanilla",
+        activation: str | Callable[[Tensor], Tensor] = "sigmoid",
+        adversarial: bool = True,
+        gp_weight: float = 10.0,
+        r1_weight: float = 0.0,
+        validate: bool = True,
+    ) -> None:
+        super().__init__()
+        if not callable(base_loss):
+            raise TypeError(f"base_loss: expected a callable (logits, target) -> loss, got {type(base_loss).__name__}")
+        if discriminator is not None and not isinstance(discriminator, nn.Module):
+            raise TypeError(f"discriminator: expected an nn.Module or None, got {type(discriminator).__name__}")
+        if adversarial and discriminator is None:
+            raise TypeError("discriminator: expected an nn.Module when adversarial=True, got None")
+        self.base_loss = base_loss
+        self.discriminator = discriminator
+        self.weight = check_weight(weight, "weight")
+        self.objective = get_objective(objective)
+        self.activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", "callable")
+        self._activation = resolve_activation(activation)
+        self.adversarial = bool(adversarial)
+        self.gp_weight = check_weight(gp_weight, "gp_weight", allow_inf=False)
+        self.r1_weight = check_weight(r1_weight, "r1_weight", allow_inf=False)
+        self.validate = bool(validate)
+        self.last = ShapeLossParts()
+
+    @property
+    def uses_discriminator(self) -> bool:
+        """Whether the generator loss has an adversarial term (False: base loss only)."""
+        return self.adversarial and self.discriminator is not None and self.weight != float("inf")
+
+    def activation(self, logits: Tensor) -> Tensor:
+        """Map logits to the labels' scale (what the critic sees)."""
+        return self._activation(logits)
+
+    def _check(self, logits: Tensor, target: Tensor, condition: Tensor | None) -> None:
+        if not self.validate:
+            return
+        check_tensor(logits, "logits")
+        check_tensor(target, "target")
+        check_same_shape(logits, "logits", target, "target")
+        if target.dtype != logits.dtype:
+            raise TypeError(f"target: expected dtype {logits.dtype} (that of logits), got {target.dtype}")
+        if target.device != logits.device:
+            raise ValueError(f"target: expected device {logits.device} (that of logits), got {target.device}")
+        check_finite(logits, "logits")
+        check_finite(target, "target")
+        if isinstance(self.activation_name, str) and self.activation_name in ACTIVATIONS:
+            check_range(target, "target", 0.0, 1.0)
+        if self.uses_discriminator:
+            if condition is None:
+                raise TypeError("condition: expected a tensor (the critic's conditioning input), got None")
+            check_tensor(condition, "condition", ndim=logits.ndim)
+            check_same_batch_and_spatial(logits, "logits", condition, "condition")
+            check_finite(condition, "condition")
+
+    def forward(self, logits: Tensor, target: Tensor, condition: Tensor | None = None) -> Tensor:
+        """The generator loss ``(adv + weight * base) / (1 + weight)``.
+
+        No gradient reaches the discriminator's parameters from this call.
+        ``condition`` may be omitted when the critic is off.
+        """
+        self._check(logits, target, condition)
+        total, parts = Fn.shape_loss(
+            logits, target, condition,  # type: ignore[arg-type]
+            base_loss=self.base_loss,
+            discriminator=self.discriminator if self.uses_discriminator else None,
+            weight=self.weight,
+            generator_loss=self.objective.generator_loss,
+            activation=self._activation,
+        )
+        # update in place: the critic's terms of this step (computed first by
+        # the training helper) stay next to the generator's
+        self.last.base = parts["base"]
+        self.last.adversarial = parts.get("adversarial")
+        self.last.total = total.detach()
+        self.last.fake_score = parts.get("fake_score")
+        return total
+
+    def discriminator_loss(self, logits: Tensor, target: Tensor, condition: Tensor) -> Tensor:
+        """The critic's loss: real ``(target, condition)`` vs fake ``(activation(logits).detach(), condition)``.
+
+        No gradient reaches the generator from this call. Adds the gradient
+        penalty (objectives that need it) and the R1 penalty (``r1_weight > 0``).
+        """
+        if self.discriminator is None:
+            raise TypeError("discriminator: expected an nn.Module to compute discriminator_loss, got None")
+        self._check(logits, target, condition)
+        if condition is None:
+            raise TypeError("condition: expected a tensor (the critic's conditioning input), got None")
+        loss, parts = Fn.shape_discriminator_loss(
+            self._activation(logits.detach()), target, condition,
+            discriminator=self.discriminator,
+            discriminator_loss=self.objective.discriminator_loss,
+            gp_weight=self.gp_weight if self.objective.needs_gradient_penalty else 0.0,
+            r1_weight=self.r1_weight,
+        )
+        self.last.discriminator = parts["discriminator"]
+        self.last.real_score = parts["real_score"]
+        self.last.extra = {k: v for k, v in parts.items() if k in ("gradient_penalty", "r1")}
+        # the fake score of the critic's own step, kept apart from the generator's
+        self.last.extra["d_fake_score"] = parts["fake_score"]
+        return loss
+
+    def extra_repr(self) -> str:
+        return (
+            f"weight={self.weight}, objective={self.objective.name!r}, "
+            f"activation={self.activation_name!r}, adversarial={self.adversarial}"
+        )
+
+
+AdversarialShapeLoss = ShapeLoss
