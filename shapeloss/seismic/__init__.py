@@ -1,0 +1,46 @@
+"""Seismic phase picking with shape losses: PhaseNet, labels, synthetic and real waveforms.
+
+Depends on the core (``shapeloss.losses``, ``shapeloss.training``, ``shapeloss.metrics``); the
+core never imports this package.
+"""
+
+from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
+from .npz import (
+    DEFAULT_NCEDC_PATH,
+    NpzBatches,
+    PhaseNetTrace,
+    load_phasenet_folder,
+    random_crops,
+    read_phasenet_npz,
+    split_by_trace,
+)
+from .phasenet import PHASES, PhaseNet
+from .synthetic import (
+    SyntheticBatches,
+    SyntheticConfig,
+    SyntheticRecord,
+    SyntheticWindows,
+    synthetic_record,
+    synthetic_windows,
+)
+
+__all__ = [
+    "PHASES",
+    "PhaseNet",
+    "LABEL_SIGMA",
+    "gaussian_labels",
+    "normalize_windows",
+    "SyntheticConfig",
+    "SyntheticWindows",
+    "SyntheticBatches",
+    "SyntheticRecord",
+    "synthetic_windows",
+    "synthetic_record",
+    "PhaseNetTrace",
+    "read_phasenet_npz",
+    "load_phasenet_folder",
+    "split_by_trace",
+    "random_crops",
+    "NpzBatches",
+    "DEFAULT_NCEDC_PATH",
+]

@@ -1,0 +1,277 @@
+"""Reader for PhaseNet's npz waveform format, with seeded crops and a split by trace.
+
+Each file holds ``data`` (samples, 3) with columns in the order named by ``channels``
+(e.g. ``"EHE_EHN_EHZ"``, or ``"EHZ"`` for a vertical-only station, whose other columns are
+zeros or absent), and the 0-based sample indices ``itp`` and ``its`` of the P and S picks, at
+100 Hz. The folder's ``waveform.csv`` lists ``fname,itp,its,channels``.
+
+The shared copy (``../shared/data/phasenet_ncedc``) has ``itp = 3000`` in every file: windows
+must be cropped at random positions, or a network learns the position instead of the wave.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataFormatError, InvalidArgumentError
+from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
+
+__all__ = [
+    "PhaseNetTrace",
+    "read_phasenet_npz",
+    "load_phasenet_folder",
+    "split_by_trace",
+    "random_crops",
+    "NpzBatches",
+    "DEFAULT_NCEDC_PATH",
+]
+
+#: Where the shared NCEDC sample lives, relative to the project root.
+DEFAULT_NCEDC_PATH = Path("..") / "shared" / "data" / "phasenet_ncedc"
+
+_COMPONENT_ORDER = "ENZ"
+
+
+@dataclass
+class PhaseNetTrace:
+    """One labelled 3-component trace.
+
+    Attributes:
+        name: file name.
+        data: ``(3, N)`` float32 components E, N, Z (zeros for a missing component).
+        itp, its: P and S pick indices in samples.
+        channels: the channel codes as stored (e.g. ``"EHE_EHN_EHZ"``).
+        components: how many components hold data (1 for a vertical-only station).
+    """
+
+    name: str
+    data: np.ndarray
+    itp: int
+    its: int
+    channels: str
+    components: int
+
+
+def _field(npz: np.lib.npyio.NpzFile, path: Path, field: str) -> np.ndarray:
+    if field not in npz.files:
+        raise DataFormatError(f"{path}: field '{field}': expected it in the file, got fields {sorted(npz.files)}")
+    try:
+        return npz[field]
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise DataFormatError(f"{path}: field '{field}': expected a readable array, got {error}") from None
+
+
+def _pick(value: np.ndarray, path: Path, field: str, n_samples: int) -> int:
+    value = np.asarray(value)
+    if value.size != 1 or not (np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)):
+        raise DataFormatError(f"{path}: field '{field}': expected one sample index, got {value.dtype} of shape {value.shape}")
+    pick = float(value.reshape(()))
+    if not np.isfinite(pick) or not 0 <= pick < n_samples:
+        raise DataFormatError(f"{path}: field '{field}': expected a sample index in [0, {n_samples}), got {pick}")
+    return int(round(pick))
+
+
+def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
+    """Read one PhaseNet npz file.
+
+    Args:
+        path: the ``.npz`` file.
+
+    Returns:
+        :class:`PhaseNetTrace` with data ``(3, N)`` in E, N, Z order.
+
+    Raises:
+        DataFormatError: the file is missing, truncated or not an npz archive, a field is
+            absent, ``data`` is not ``(N,)``, ``(N, 1)`` or ``(N, 3)`` finite numbers, the channel
+            codes do not match the columns, or a pick lies outside the trace. The message names
+            the file and the field.
+    """
+    path = Path(path)
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise DataFormatError(f"{path}: expected an existing PhaseNet npz file, got no such file") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise DataFormatError(f"{path}: expected a PhaseNet npz archive, got an unreadable file ({error})") from None
+    with npz:
+        data = np.asarray(_field(npz, path, "data"))
+        if not (np.issubdtype(data.dtype, np.floating) or np.issubdtype(data.dtype, np.integer)):
+            raise DataFormatError(f"{path}: field 'data': expected numbers, got dtype {data.dtype}")
+        if data.ndim == 1:
+            data = data[:, None]
+        if data.ndim != 2 or data.shape[1] not in (1, 3) or data.shape[0] < 1:
+            raise DataFormatError(f"{path}: field 'data': expected shape (samples, 3) or (samples, 1), got {data.shape}")
+        if not np.isfinite(data).all():
+            raise DataFormatError(f"{path}: field 'data': expected finite values, got {int((~np.isfinite(data)).sum())} NaN/Inf")
+        n_samples = data.shape[0]
+        channels = str(np.asarray(_field(npz, path, "channels")).reshape(-1)[0]) if "channels" in npz.files else ""
+        itp = _pick(_field(npz, path, "itp"), path, "itp", n_samples)
+        its = _pick(_field(npz, path, "its"), path, "its", n_samples)
+
+    codes = [c for c in channels.split("_") if c] if channels else []
+    out = np.zeros((3, n_samples), dtype=np.float32)
+    if data.shape[1] == 3 and (len(codes) == 3 or not codes):
+        # Columns in the stored order; reorder to E, N, Z when the codes allow it.
+        order = [2, 0, 1] if not codes else [_component_index(c, path) for c in codes]
+        if sorted(order) != [0, 1, 2]:
+            raise DataFormatError(f"{path}: field 'channels': expected three distinct components E/N/Z (or 1/2/Z), got {channels!r}")
+        for column, component in enumerate(order):
+            out[component] = data[:, column]
+    elif len(codes) == 1 or data.shape[1] == 1:
+        # Single-component station: the one code names the component; its data may sit in any
+        # column (the shared files keep zeros in the others), so take the non-zero column.
+        component = _component_index(codes[0], path) if codes else 2
+        column = int(np.argmax(np.abs(data).max(axis=0))) if data.shape[1] == 3 else 0
+        out[component] = data[:, column]
+    else:
+        raise DataFormatError(f"{path}: field 'channels': expected 1 or 3 channel codes for data of shape {data.shape}, got {channels!r}")
+    components = int((np.abs(out).max(axis=1) > 0).sum())
+    return PhaseNetTrace(path.name, out, itp, its, channels, components)
+
+
+def _component_index(code: str, path: Path) -> int:
+    last = code[-1].upper()
+    index = {"E": 0, "N": 1, "Z": 2, "1": 0, "2": 1, "3": 2}.get(last)
+    if index is None:
+        raise DataFormatError(f"{path}: field 'channels': expected codes ending in E, N, Z, 1, 2 or 3, got {code!r}")
+    return index
+
+
+def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH) -> list[PhaseNetTrace]:
+    """Read every trace of a PhaseNet dataset folder.
+
+    Args:
+        root: a folder with ``waveform.csv`` and the npz files (in ``waveform_train/``, or next
+            to the csv), or a folder of npz files without a csv.
+
+    Returns:
+        The traces, sorted by file name.
+
+    Raises:
+        DataFormatError: the folder is missing or empty, or a file is malformed.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataFormatError(f"{root}: expected a folder of PhaseNet npz files, got no such folder")
+    listing = root / "waveform.csv"
+    if listing.exists():
+        with open(listing, newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or "fname" not in reader.fieldnames:
+                raise DataFormatError(f"{listing}: field 'fname': expected a csv header with fname, got {reader.fieldnames}")
+            names = [row["fname"] for row in reader]
+        folder = root / "waveform_train" if (root / "waveform_train").is_dir() else root
+        files = [folder / name for name in names]
+    else:
+        files = sorted(root.rglob("*.npz"))
+    if not files:
+        raise DataFormatError(f"{root}: expected npz files, got none")
+    return sorted((read_phasenet_npz(f) for f in files), key=lambda t: t.name)
+
+
+def split_by_trace(
+    traces: list[PhaseNetTrace], fractions: tuple[float, float, float] = (0.56, 0.20, 0.24)
+) -> dict[str, list[PhaseNetTrace]]:
+    """Deterministic train / dev / test split by trace (never by crop).
+
+    Traces are ordered by a hash of their file name (a fixed pseudo-random order that needs no
+    seed) and cut into consecutive groups of the given fractions. With the defaults, the 124
+    shared NCEDC traces split into 69 / 25 / 30.
+
+    Returns:
+        ``{"train": [...], "dev": [...], "test": [...]}``.
+    """
+    if len(fractions) != 3 or any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
+        raise InvalidArgumentError(f"fractions: expected three non-negative fractions summing to 1, got {fractions!r}")
+    ordered = sorted(traces, key=lambda t: hashlib.sha256(t.name.encode()).hexdigest())
+    n_train = int(round(fractions[0] * len(ordered)))
+    n_dev = int(round(fractions[1] * len(ordered)))
+    return {
+        "train": ordered[:n_train],
+        "dev": ordered[n_train : n_train + n_dev],
+        "test": ordered[n_train + n_dev :],
+    }
+
+
+def random_crops(
+    traces: list[PhaseNetTrace],
+    indices: np.ndarray,
+    rng: np.random.Generator,
+    length: int = 3001,
+    margin: int = 100,
+    sigma: float = LABEL_SIGMA,
+    its: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded random windows that keep both picks at least ``margin`` samples inside.
+
+    Args:
+        traces: the traces to crop from.
+        indices: ``(B,)`` which trace each window comes from.
+        rng: the random generator (seeded by the caller).
+        length: window length.
+        margin: minimum distance of each pick from the window's edges (reduced when the S-P
+            time leaves no room, so that both picks still fit).
+        sigma: label width in samples.
+        its: optional ``(B,)`` S picks to use instead of the traces' own (e.g. perturbed picks).
+
+    Returns:
+        ``(windows (B, 3, length) normalised float32, labels (B, 3, length) float32,
+        starts (B,) int)``.
+
+    Raises:
+        InvalidArgumentError: a trace is shorter than ``length`` or its S-P time exceeds it.
+    """
+    indices = np.asarray(indices, dtype=int)
+    windows = np.zeros((indices.size, 3, length), dtype=np.float32)
+    starts = np.zeros(indices.size, dtype=int)
+    p_picks = np.zeros(indices.size)
+    s_picks = np.zeros(indices.size)
+    for k, i in enumerate(indices):
+        trace = traces[i]
+        n = trace.data.shape[1]
+        s_pick = float(trace.its if its is None else its[k])
+        first, last = min(trace.itp, s_pick), max(trace.itp, s_pick)
+        if n < length or last - first >= length:
+            raise InvalidArgumentError(
+                f"traces: expected traces of at least {length} samples with picks less than {length} apart, "
+                f"got {trace.name} ({n} samples, picks {trace.itp} and {s_pick:.0f})"
+            )
+        room = min(margin, int((length - 1 - (last - first)) // 2))
+        low = max(0, int(np.ceil(last)) - (length - 1 - room))
+        high = min(n - length, int(np.floor(first)) - room)
+        start = int(rng.integers(low, high + 1)) if high >= low else int(np.clip(low, 0, n - length))
+        windows[k] = trace.data[:, start : start + length]
+        starts[k] = start
+        p_picks[k] = trace.itp - start
+        s_picks[k] = s_pick - start
+    labels = gaussian_labels(p_picks, s_picks, length, sigma=sigma)
+    return normalize_windows(windows), labels, starts
+
+
+class NpzBatches:
+    """Training batches from real traces: ``batches(step) -> (inputs, labels)`` tensors.
+
+    Batch ``k`` draws ``batch_size`` traces and a crop of each from a generator seeded by
+    ``(seed, k)``: deterministic, resumable, and the same for two arms given the same seed.
+    """
+
+    def __init__(self, traces: list[PhaseNetTrace], batch_size: int, seed: int = 0, length: int = 3001) -> None:
+        if not traces:
+            raise InvalidArgumentError("traces: expected at least one trace, got none")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidArgumentError(f"batch_size: expected an int >= 1, got {batch_size!r}")
+        self.traces, self.batch_size, self.seed, self.length = traces, batch_size, int(seed), length
+
+    def __call__(self, step: int):
+        import torch
+
+        rng = np.random.default_rng([self.seed, int(step)])
+        indices = rng.integers(0, len(self.traces), self.batch_size)
+        windows, labels, _ = random_crops(self.traces, indices, rng, self.length)
+        return torch.from_numpy(windows), torch.from_numpy(labels)

@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shapeloss.errors import InvalidArgumentError, ShapeMismatchError
+from shapeloss.seismic import gaussian_labels, normalize_windows
+
+
+def test_gaussian_peaks_at_the_pick_with_sigma_20():
+    y = gaussian_labels([500.0], [900.0], 2000)
+    assert y.shape == (1, 3, 2000) and y.dtype == np.float32
+    assert y[0, 0].argmax() == 500 and y[0, 1].argmax() == 900
+    assert y[0, 0, 500] == pytest.approx(1.0)
+    assert y[0, 0, 520] == pytest.approx(np.exp(-0.5), rel=1e-6)  # one sigma away
+    assert y[0, 2, 500] == pytest.approx(0.0, abs=1e-6)
+    assert y[0, 2, 0] == pytest.approx(1.0)
+
+
+def test_missing_pick_gives_zero_channel():
+    y = gaussian_labels([np.nan], [100.0], 300)
+    assert y[0, 0].max() == 0.0 and y[0, 1].max() == pytest.approx(1.0)
+
+
+@given(p=st.floats(-50, 350), s=st.floats(-50, 350))
+@settings(max_examples=50, deadline=None)
+def test_labels_stay_in_unit_interval_and_noise_complements(p, s):
+    y = gaussian_labels([p], [s], 300)
+    assert y.min() >= 0.0 and y.max() <= 1.0
+    np.testing.assert_allclose(y[0, 2], np.clip(1 - y[0, 0] - y[0, 1], 0, 1), atol=1e-6)
+
+
+def test_label_argument_errors():
+    with pytest.raises(ShapeMismatchError):
+        gaussian_labels([1.0, 2.0], [1.0], 10)
+    with pytest.raises(InvalidArgumentError, match="sigma"):
+        gaussian_labels([1.0], [1.0], 10, sigma=0.0)
+    with pytest.raises(InvalidArgumentError, match="length"):
+        gaussian_labels([1.0], [1.0], 0)
+
+
+def test_normalisation_demeans_scales_and_keeps_zero_channels_zero():
+    rng = np.random.default_rng(0)
+    x = rng.normal(5.0, 1000.0, (4, 3, 100))
+    x[1, :2] = 0.0  # a vertical-only station
+    z = normalize_windows(x)
+    assert np.isfinite(z).all()
+    assert np.all(z[1, :2] == 0)
+    np.testing.assert_allclose(np.abs(z[0]).max(-1), 1.0)
+    np.testing.assert_allclose(z.mean(-1)[0], 0.0, atol=1e-12)
+    zt = normalize_windows(torch.from_numpy(x))
+    np.testing.assert_allclose(zt.numpy(), z, atol=1e-12)
+
+
+def test_normalisation_of_a_constant_channel_is_zero():
+    z = normalize_windows(np.full((1, 1, 10), 3.0, dtype=np.float32))
+    assert np.all(z == 0) and z.dtype == np.float32
