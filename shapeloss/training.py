@@ -280,7 +280,6 @@ class AdversarialTrainer:
     def _nonfinite(self, what: str, detail: str) -> bool:
         """Raise, or return True (skip) under on_nonfinite='skip'."""
         if self.on_nonfinite == "skip":
-            self.skipped += 1
             return True
         raise NonFiniteLossError(
             f"step {self.step_count}: the {what} is not finite ({detail}); stopped before any optimizer step, "
@@ -373,6 +372,7 @@ class AdversarialTrainer:
         self.watch.update(real, fake, values.get("discriminator", 0.0), bounded, self.step_count)
 
     def _finish_skipped(self, reason: str) -> dict[str, float]:
+        self.skipped += 1
         warnings.warn(f"step {self.step_count}: skipped a batch ({reason}); {self.skipped} skipped so far", RuntimeWarning, stacklevel=3)
         for opt in (self.g_optimizer, self.d_optimizer):
             if opt is not None:
