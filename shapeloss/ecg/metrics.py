@@ -1,0 +1,144 @@
+"""ECG delineation metrics: per-boundary sensitivity, PPV, F1 and timing error.
+
+The usual LUDB protocol (Kalyakulina et al., 2020; Moskalenko et al., 2020):
+a predicted boundary counts as a true positive when it lies within 150 ms of
+an annotated boundary of the same kind, each annotation matched at most once
+(:func:`shapeloss.metrics.match_peaks`, closest pairs first). Only predictions
+inside the annotated span of a lead are counted: the unannotated first and
+last beats must not produce false positives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import InvalidArgumentError, ShapeMismatchError
+from ..metrics import find_peaks, match_peaks
+from .ludb import BOUNDARIES
+
+__all__ = ["DelineationCounts", "match_boundaries", "delineation_metrics", "pick_boundaries"]
+
+
+class DelineationCounts:
+    """Accumulates matches of one boundary kind over many leads."""
+
+    def __init__(self) -> None:
+        self.tp = 0
+        self.fp = 0
+        self.fn = 0
+        self.errors: list[int] = []
+
+    def add(self, predicted: Sequence[int], annotated: Sequence[int], tolerance: int) -> None:
+        pairs = match_peaks(np.asarray(predicted, dtype=np.int64), np.asarray(annotated, dtype=np.int64), tolerance)
+        self.tp += len(pairs)
+        self.fp += len(predicted) - len(pairs)
+        self.fn += len(annotated) - len(pairs)
+        self.errors.extend(p - a for p, a in pairs)
+
+    def summary(self, sampling_rate: float) -> dict[str, float]:
+        """Sensitivity, PPV, F1 (``nan`` where undefined) and the timing error in ms (prediction minus annotation)."""
+        se = self.tp / (self.tp + self.fn) if self.tp + self.fn else math.nan
+        ppv = self.tp / (self.tp + self.fp) if self.tp + self.fp else math.nan
+        denom = 2 * self.tp + self.fp + self.fn
+        f1 = 2 * self.tp / denom if denom else math.nan
+        err = np.asarray(self.errors, dtype=np.float64) * 1000.0 / sampling_rate
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "sensitivity": se,
+            "ppv": ppv,
+            "f1": f1,
+            "error_mean_ms": float(err.mean()) if err.size else math.nan,
+            "error_std_ms": float(err.std()) if err.size else math.nan,
+        }
+
+
+def _tolerance_samples(tolerance_ms: float, sampling_rate: float) -> int:
+    if isinstance(tolerance_ms, bool) or not isinstance(tolerance_ms, (int, float)) or not tolerance_ms >= 0:
+        raise InvalidArgumentError(f"tolerance_ms: expected a non-negative float, got {tolerance_ms!r}")
+    if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, (int, float)) or not sampling_rate > 0:
+        raise InvalidArgumentError(f"sampling_rate: expected a positive float (Hz), got {sampling_rate!r}")
+    return int(math.floor(tolerance_ms * sampling_rate / 1000.0 + 1e-9))
+
+
+def match_boundaries(
+    predicted: Sequence[int], annotated: Sequence[int], sampling_rate: float = 500.0, tolerance_ms: float = 150.0
+) -> dict[str, float]:
+    """Match one lead's predicted boundaries of one kind to the annotated ones.
+
+    Args:
+        predicted: sample indices of predicted boundaries.
+        annotated: sample indices of annotated boundaries.
+        sampling_rate: Hz.
+        tolerance_ms: the largest accepted ``|predicted - annotated|``.
+
+    Returns:
+        The :meth:`DelineationCounts.summary` of this one lead.
+
+    Example:
+        >>> m = match_boundaries([100, 400], [110, 900], sampling_rate=500.0)
+        >>> m["tp"], m["fp"], m["fn"], m["error_mean_ms"]
+        (1, 1, 1, -20.0)
+    """
+    counts = DelineationCounts()
+    counts.add(list(predicted), list(annotated), _tolerance_samples(tolerance_ms, sampling_rate))
+    return counts.summary(sampling_rate)
+
+
+def pick_boundaries(
+    probabilities: np.ndarray, mask: np.ndarray | None = None, threshold: float = 0.5, distance: int = 100
+) -> list[np.ndarray]:
+    """Boundary positions from one lead's ``(6, L)`` boundary probabilities.
+
+    Peaks ``>= threshold`` at least ``distance`` samples apart
+    (:func:`shapeloss.metrics.find_peaks`), kept only where ``mask`` is true.
+    """
+    p = np.asarray(probabilities)
+    if p.ndim != 2:
+        raise ShapeMismatchError(f"probabilities: expected a 2-D (channels, L) array, got shape {p.shape}")
+    if mask is not None and np.shape(mask) != (p.shape[1],):
+        raise ShapeMismatchError(f"mask: expected shape ({p.shape[1]},), got {np.shape(mask)}")
+    out = []
+    for row in p:
+        pos = find_peaks(row, height=threshold, distance=distance)
+        if mask is not None:
+            pos = pos[np.asarray(mask, dtype=bool)[pos]]
+        out.append(pos)
+    return out
+
+
+def delineation_metrics(
+    predicted: Sequence[Sequence[np.ndarray]],
+    annotated: Sequence[Sequence[np.ndarray]],
+    sampling_rate: float = 500.0,
+    tolerance_ms: float = 150.0,
+    names: Sequence[str] = BOUNDARIES,
+) -> dict[str, dict[str, float]]:
+    """Per-boundary metrics pooled over leads.
+
+    Args:
+        predicted: one entry per lead, each a list of position arrays, one per boundary kind.
+        annotated: the same layout for the annotations.
+        sampling_rate: Hz.
+        tolerance_ms: matching tolerance (150 ms in the LUDB literature).
+        names: one name per boundary kind.
+
+    Returns:
+        ``{name: summary}`` (see :meth:`DelineationCounts.summary`).
+    """
+    if len(predicted) != len(annotated):
+        raise ShapeMismatchError(f"annotated: expected {len(predicted)} leads (as predicted), got {len(annotated)}")
+    tol = _tolerance_samples(tolerance_ms, sampling_rate)
+    counts = [DelineationCounts() for _ in names]
+    for i, (pred, ann) in enumerate(zip(predicted, annotated)):
+        if len(pred) != len(names) or len(ann) != len(names):
+            raise ShapeMismatchError(
+                f"predicted[{i}]: expected {len(names)} boundary kinds, got {len(pred)} predicted and {len(ann)} annotated"
+            )
+        for c in range(len(names)):
+            counts[c].add(list(np.asarray(pred[c]).tolist()), list(np.asarray(ann[c]).tolist()), tol)
+    return {name: counts[c].summary(sampling_rate) for c, name in enumerate(names)}
