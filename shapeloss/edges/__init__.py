@@ -6,6 +6,8 @@
 - :mod:`shapeloss.edges.losses`: class-weighted BCE, a 1D Wasserstein (CDF-L1)
   term, a soft-argmax position head, the boundary (distance-map) loss and a
   masked BCE.
+- :mod:`shapeloss.edges.metrics`: boundary F1 at a pixel tolerance and the
+  peak heights across each boundary.
 """
 
 from .losses import (
@@ -21,6 +23,7 @@ from .losses import (
     soft_argmax_loss,
     weighted_bce,
 )
+from .metrics import boundary_f1, boundary_peak_heights
 from .synthetic import (
     ContourConfig,
     ContourSet,
@@ -50,4 +53,6 @@ __all__ = [
     "SoftArgmaxLoss",
     "BoundaryDistanceLoss",
     "MaskedBCELoss",
+    "boundary_f1",
+    "boundary_peak_heights",
 ]
