@@ -68,3 +68,19 @@ def test_bad_arguments_named():
         d(torch.rand(2, 3, 20), torch.rand(2, 1, 20))
     with pytest.raises(ShapeMismatchError, match="condition"):
         d(torch.rand(2, 2, 20), torch.rand(2, 1, 21))
+
+
+@pytest.mark.parametrize("dims, size", [(1, (3001,)), (1, (7,)), (2, (33, 17))])
+def test_downsample_option(dims, size):
+    d = GlobalCritic(1, 2, dims=dims, width=4, depth=2, downsample=4)
+    p = PatchCritic(1, 2, dims=dims, width=4, depth=2, downsample=4)
+    label, cond = torch.rand(2, 1, *size), torch.randn(2, 2, *size)
+    assert d(label, cond).shape == (2, 1)
+    assert p(label, cond).shape[:2] == (2, 1)
+
+
+def test_light_preset_is_small():
+    light = build_discriminator("light", 3, 3)
+    reference = build_discriminator("reference", 3, 3, length=3001)
+    count = lambda m: sum(q.numel() for q in m.parameters())  # noqa: E731
+    assert count(light) < count(reference) / 5

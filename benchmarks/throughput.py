@@ -1,0 +1,300 @@
+"""Training, data and picking throughput, BCE-only against ShapeLoss, in one run.
+
+    python benchmarks/throughput.py                       # batch 32 and 100, every critic preset
+    python benchmarks/throughput.py --batch-sizes 32 --presets light reference
+    python benchmarks/throughput.py --smoke               # tiny sizes, for the test suite
+
+Each configuration runs in its own process (so its peak memory is its own), with
+the same number of threads. Reported per configuration: seconds per training
+step (median over timed steps, through ``AdversarialTrainer.step``), windows per
+second, peak memory, generator forwards per step (must be 1), and the split of a
+step between generator forward, critic forward+backward, critic optimizer,
+generator loss forward (base + frozen critic), generator backward and generator
+optimizer. Writes ``benchmarks/results/throughput*.json`` with the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything  # noqa: E402
+from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
+
+PRESETS = ("light", "global", "patch", "reference")
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _peak_memory_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    with open("/proc/self/status") as f:  # Linux: peak resident set size of this process
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _build(preset: str | None, length: int, device: torch.device, d_every: int = 1):
+    seed_everything(0)
+    net = PhaseNet()
+    critic = build_discriminator(preset, 3, 3, length=length) if preset else None
+    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), critic, weight=4000.0, adversarial=preset is not None)
+    adam = lambda p: torch.optim.Adam(p, lr=1e-3, betas=(0.0, 0.999))  # noqa: E731
+    trainer = AdversarialTrainer(
+        net, loss, adam(net.parameters()), adam(critic.parameters()) if critic is not None else None,
+        device=device, divergence_window=0, d_every=d_every,
+    )
+    return trainer
+
+
+def _phase_split(trainer: AdversarialTrainer, batch, device: torch.device, repeats: int) -> dict[str, float]:
+    """Median seconds of each phase of one step, replaying the trainer's sequence."""
+    x, y = (t.to(device) for t in batch)
+    loss, model = trainer.loss, trainer.model
+    phases: dict[str, list[float]] = {k: [] for k in (
+        "generator_forward", "critic_forward_backward", "critic_optimizer",
+        "generator_loss_forward", "generator_backward", "generator_optimizer")}
+
+    def timed(name, fn):
+        _sync(device)
+        t0 = time.perf_counter()
+        out = fn()
+        _sync(device)
+        phases[name].append(time.perf_counter() - t0)
+        return out
+
+    for _ in range(repeats):
+        logits = timed("generator_forward", lambda: model(x))
+        if loss.uses_discriminator:
+            trainer.d_optimizer.zero_grad(set_to_none=True)
+            timed("critic_forward_backward", lambda: loss.discriminator_loss(logits.detach(), y, x).backward())
+            timed("critic_optimizer", trainer.d_optimizer.step)
+        trainer.g_optimizer.zero_grad(set_to_none=True)
+        g = timed("generator_loss_forward", lambda: loss(logits, y, x))
+        timed("generator_backward", g.backward)
+        timed("generator_optimizer", trainer.g_optimizer.step)
+    return {k: statistics.median(v) for k, v in phases.items() if v}
+
+
+def _critic_alone(trainer: AdversarialTrainer, batch, device: torch.device, repeats: int) -> float:
+    """The critic's own passes in a step: its update (real + fake forward, backward, Adam)
+    and the generator-side forward through the frozen critic with backward to its input."""
+    if not trainer.loss.uses_discriminator:
+        return 0.0
+    x, y = (t.to(device) for t in batch)
+    fake = torch.rand_like(y, requires_grad=True)
+    loss, times = trainer.loss, []
+    for _ in range(repeats):
+        _sync(device)
+        t0 = time.perf_counter()
+        trainer.d_optimizer.zero_grad(set_to_none=True)
+        loss.discriminator_loss(torch.logit(fake.detach().clamp(1e-4, 1 - 1e-4)), y, x).backward()
+        trainer.d_optimizer.step()
+        from shapeloss.functional import generator_adversarial_term
+
+        adv, _ = generator_adversarial_term(fake, x, loss.discriminator, loss.objective.generator_loss)
+        adv.backward()
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def run_config(preset: str | None, batch_size: int, steps: int, warmup: int, length: int, device: str,
+               threads: int, d_every: int = 1) -> dict:
+    torch.set_num_threads(threads)
+    dev = torch.device(device)
+    trainer = _build(preset, length, dev, d_every=d_every)
+    data = SyntheticBatches(batch_size, seed=0)
+    batches = [data(i) for i in range(min(steps + warmup, 4))]
+    for i in range(warmup):
+        trainer.step(batches[i % len(batches)])
+    times = []
+    forwards_before = trainer.generator_forwards
+    for i in range(steps):
+        b = batches[i % len(batches)]
+        _sync(dev)
+        t0 = time.perf_counter()
+        trainer.step(b)
+        _sync(dev)
+        times.append(time.perf_counter() - t0)
+    forwards = (trainer.generator_forwards - forwards_before) / steps
+    split = _phase_split(trainer, batches[0], dev, repeats=max(2, steps // 2))
+    critic = _critic_alone(trainer, batches[0], dev, repeats=max(2, steps // 2))
+    step = statistics.median(times)
+    return {
+        "preset": preset or "bce_only", "batch_size": batch_size, "d_every": d_every,
+        "seconds_per_step": step, "windows_per_second": batch_size / step,
+        "step_times": times, "generator_forwards_per_step": forwards,
+        "peak_memory_mb": _peak_memory_mb(dev), "phase_seconds": split,
+        "critic_own_passes_seconds": critic,
+        "critic_parameters": sum(p.numel() for p in trainer.loss.parameters()),
+    }
+
+
+def _worker(queue, kwargs):
+    try:
+        queue.put(run_config(**kwargs))
+    except Exception as exc:  # report, do not hang the parent
+        queue.put({"error": f"{type(exc).__name__}: {exc}", **{k: kwargs[k] for k in ("preset", "batch_size")}})
+
+
+def isolated(kwargs: dict) -> dict:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_worker, args=(queue, kwargs))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def data_throughput(length: int, batch_size: int, repeats: int) -> dict:
+    from shapeloss.seismic import synthetic_windows
+
+    out = {}
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    synthetic_windows(batch_size, rng)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        synthetic_windows(batch_size, rng)
+    out["synthetic_windows_per_second"] = repeats * batch_size / (time.perf_counter() - t0)
+    try:
+        from shapeloss.seismic import DEFAULT_NCEDC_PATH, NpzBatches, load_phasenet_folder
+
+        folder = ROOT / DEFAULT_NCEDC_PATH
+        traces = load_phasenet_folder(folder)
+        batches = NpzBatches(traces, batch_size)
+        batches(0)
+        t0 = time.perf_counter()
+        for i in range(repeats):
+            batches(i)
+        out["ncedc_windows_per_second"] = repeats * batch_size / (time.perf_counter() - t0)
+    except Exception as exc:  # the shared data folder is optional
+        out["ncedc_windows_per_second"] = None
+        out["ncedc_note"] = f"not measured: {type(exc).__name__}: {exc}"[:200]
+    return out
+
+
+def picking_throughput(hours: float, overlap: int, threads: int) -> dict | None:
+    try:
+        from shapeloss.seismic.annotate import annotate  # written by the ecosystem work
+    except ImportError as exc:
+        return {"note": f"not measured: {exc}"}
+    torch.set_num_threads(threads)
+    seed_everything(0)
+    model = PhaseNet().eval()
+    n = int(hours * 3600 * 100)
+    data = np.random.default_rng(0).standard_normal((3, n)).astype(np.float32)
+    annotate(data[:, :30_000], model, sampling_rate=100.0, overlap=overlap)
+    t0 = time.perf_counter()
+    annotate(data, model, sampling_rate=100.0, overlap=overlap)
+    wall = time.perf_counter() - t0
+    # the bare forward pass over the same number of windows, for the ceiling
+    step = 3001 - overlap
+    windows = max(1, (n - 3001) // step + 1)
+    x = torch.from_numpy(np.random.default_rng(1).standard_normal((min(windows, 256), 3, 3001)).astype(np.float32))
+    with torch.no_grad():
+        model(x[:8])
+        t0 = time.perf_counter()
+        model(x)
+        per_window = (time.perf_counter() - t0) / x.shape[0]
+    bare = per_window * windows
+    return {
+        "hours": hours, "overlap": overlap, "wall_seconds": wall,
+        "times_real_time": hours * 3600 / wall, "bare_forward_seconds": bare,
+        "share_of_bare_forward": bare / wall,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 100])
+    parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS)
+    parser.add_argument("--d-every", type=int, nargs="+", default=[1], help="critic update intervals to measure")
+    parser.add_argument("--steps", type=int, default=8, help="timed steps per configuration")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--length", type=int, default=3001)
+    parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--pick-hours", type=float, default=1.0)
+    parser.add_argument("--overlap", type=int, default=1500)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one batch size, 2 steps")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.batch_sizes, args.steps, args.warmup, args.presets, args.pick_hours = [2], 2, 1, ["light"], 0.02
+        args.length = 1001
+    out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / (
+        "throughput_smoke.json" if args.smoke else f"throughput_{args.device.split(':')[0]}.json")
+
+    rows = []
+    for batch_size in args.batch_sizes:
+        configs = [(None, 1)] + [(p, k) for p in args.presets for k in args.d_every]
+        for preset, d_every in configs:
+            if preset is None and d_every != 1:
+                continue
+            kwargs = dict(preset=preset, batch_size=batch_size, steps=args.steps, warmup=args.warmup,
+                          length=args.length, device=args.device, threads=args.threads, d_every=d_every)
+            row = isolated(kwargs)
+            rows.append(row)
+            print(f"  batch {batch_size:4d} {row.get('preset'):10s} d_every={d_every}: "
+                  f"{row.get('seconds_per_step', float('nan')):.3f} s/step {row.get('error', '')}", flush=True)
+    # ratios against the BCE-only step of the same batch size
+    for row in rows:
+        base = next((r for r in rows if r["preset"] == "bce_only" and r["batch_size"] == row["batch_size"]), None)
+        if base and "seconds_per_step" in row:
+            row["ratio_to_bce"] = row["seconds_per_step"] / base["seconds_per_step"]
+            # no redundant passes: adversarial step <= BCE step + the critic's own passes
+            row["bound_bce_plus_critic"] = base["seconds_per_step"] + row["critic_own_passes_seconds"]
+            row["within_bound"] = row["seconds_per_step"] <= row["bound_bce_plus_critic"] * 1.05
+    data = data_throughput(args.length, max(args.batch_sizes), repeats=2 if args.smoke else 10)
+    consumption = max((r["windows_per_second"] for r in rows if r.get("preset") == "bce_only"), default=None)
+    if consumption:
+        data["training_windows_per_second_bce"] = consumption
+        data["synthetic_over_training"] = data["synthetic_windows_per_second"] / consumption
+        if data.get("ncedc_windows_per_second"):
+            data["ncedc_over_training"] = data["ncedc_windows_per_second"] / consumption
+    picking = picking_throughput(args.pick_hours, args.overlap, args.threads)
+
+    result = {
+        "command": "python " + " ".join([os.path.relpath(sys.argv[0], ROOT)] + (argv if argv is not None else sys.argv[1:])),
+        "device": args.device if args.device == "cpu" else torch.cuda.get_device_name(0),
+        "threads": args.threads, "torch": torch.__version__, "platform": platform.platform(),
+        "length": args.length, "training": rows, "data": data, "picking": picking,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print("\n| batch | critic | d_every | s/step | x BCE | windows/s | peak MB | G fwd/step | within bound |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if "error" in r:
+            print(f"| {r['batch_size']} | {r['preset']} | - | error: {r['error']} |")
+            continue
+        print(f"| {r['batch_size']} | {r['preset']} | {r['d_every']} | {r['seconds_per_step']:.3f} | "
+              f"{r.get('ratio_to_bce', float('nan')):.2f} | {r['windows_per_second']:.0f} | {r['peak_memory_mb']:.0f} | "
+              f"{r['generator_forwards_per_step']:.0f} | {r.get('within_bound', '')} |")
+    print(f"\ndata: {json.dumps(data)}\npicking: {json.dumps(picking)}\nwrote {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

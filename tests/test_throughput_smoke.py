@@ -1,0 +1,22 @@
+"""The throughput benchmark's smoke run writes its JSON (timings are never asserted)."""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_throughput_smoke(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import throughput
+
+    out = tmp_path / "t.json"
+    result = throughput.main(["--smoke", "--out", str(out)])
+    saved = json.loads(out.read_text())
+    assert saved["command"].startswith("python ")
+    rows = {r["preset"]: r for r in saved["training"]}
+    assert set(rows) == {"bce_only", "light"}
+    assert all(r["generator_forwards_per_step"] == 1 for r in rows.values())
+    assert saved["data"]["synthetic_windows_per_second"] > 0
+    assert result["training"][0]["batch_size"] == 2
