@@ -608,7 +608,6 @@ def suppression_report(
 
 
 def _pick_counts(
-    rows_p: np.ndarray,
     cand: tuple[np.ndarray, np.ndarray, np.ndarray],
     lab: tuple[np.ndarray, np.ndarray],
     channels: int,
@@ -654,7 +653,7 @@ def _picking_inputs(predictions, labels, tolerance, distance, label_threshold):
     row, pos = _local_maxima(rows_p)
     cand = (row, pos, rows_p[row, pos])
     lrow, lpos, _ = _peaks_2d(y.reshape(b * c, length), label_threshold, 1)
-    return rows_p, cand, (lrow, lpos), c, tolerance, distance
+    return cand, (lrow, lpos), c, tolerance, distance
 
 
 def pick_metrics(
@@ -688,9 +687,9 @@ def pick_metrics(
         pick minus label, in samples.
     """
     threshold = _unit_interval(threshold, "threshold")
-    rows_p, cand, lab, c, tolerance, distance = _picking_inputs(predictions, labels, tolerance, distance, label_threshold)
+    cand, lab, c, tolerance, distance = _picking_inputs(predictions, labels, tolerance, distance, label_threshold)
     names = _channel_names(channel_names, c)
-    tp, fp, fn, residuals = _pick_counts(rows_p, cand, lab, c, threshold, tolerance, distance)
+    tp, fp, fn, residuals = _pick_counts(cand, lab, c, threshold, tolerance, distance)
     precision = _ratio(tp, tp + fp)
     recall = _ratio(tp, tp + fn)
     f1 = _f1(tp, fp, fn)
@@ -731,13 +730,13 @@ def threshold_sweep(
         raise InvalidArgumentError("thresholds: expected at least one threshold, got an empty sequence")
     for i, t in enumerate(ths):
         _unit_interval(float(t), f"thresholds[{i}]")
-    rows_p, cand, lab, c, tolerance, distance = _picking_inputs(predictions, labels, tolerance, distance, label_threshold)
+    cand, lab, c, tolerance, distance = _picking_inputs(predictions, labels, tolerance, distance, label_threshold)
     names = _channel_names(channel_names, c)
     precision = np.empty((c, ths.size))
     recall = np.empty((c, ths.size))
     f1 = np.empty((c, ths.size))
     for j, t in enumerate(ths):
-        tp, fp, fn, _ = _pick_counts(rows_p, cand, lab, c, float(t), tolerance, distance)
+        tp, fp, fn, _ = _pick_counts(cand, lab, c, float(t), tolerance, distance)
         precision[:, j] = _ratio(tp, tp + fp)
         recall[:, j] = _ratio(tp, tp + fn)
         f1[:, j] = _f1(tp, fp, fn)

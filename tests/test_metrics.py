@@ -268,6 +268,17 @@ def test_report_properties(case):
     np.testing.assert_array_equal(report.effective, permuted.effective)
     np.testing.assert_array_equal(report.band_share, permuted.band_share)
     np.testing.assert_allclose(report.band_offset_mean, permuted.band_offset_mean)
+    np.testing.assert_array_equal(effective_detections(p, y), effective_detections(p[perm], y[perm]))
+    for threshold in (0.3, 0.7):
+        a = pick_metrics(p, y, threshold=threshold, distance=20)
+        b = pick_metrics(p[perm], y[perm], threshold=threshold, distance=20)
+        for name in a:
+            assert (a[name]["tp"], a[name]["fp"], a[name]["fn"]) == (b[name]["tp"], b[name]["fp"], b[name]["fn"])
+            np.testing.assert_allclose(a[name]["residual_mae"], b[name]["residual_mae"])
+            for key in ("precision", "recall", "f1"):
+                value = a[name][key]
+                assert np.isnan(value) or 0.0 <= value <= 1.0
+            assert np.isnan(a[name]["residual_mae"]) or a[name]["residual_mae"] <= 10
     # A perfect prediction has every label peak effective and full recall.
     perfect = suppression_report(y, y)
     np.testing.assert_array_equal(perfect.effective, perfect.n_labels)
@@ -329,6 +340,15 @@ def test_bootstrap_ratio():
         bootstrap_ratio([-1, 2], [1, 1])
     with pytest.raises(InvalidArgumentError, match="n_boot"):
         bootstrap_ratio([1], [1], n_boot=0)
+
+
+def test_tensor_inputs_of_any_float_dtype_and_grad():
+    y = two_channel_batch()
+    p = torch.tensor(0.5 * y, dtype=torch.float16, requires_grad=False)
+    t = torch.tensor(y, dtype=torch.float32, requires_grad=True)
+    assert suppression_report(p, t).band_share.tolist() == [1.0, 1.0]
+    assert effective_detections(torch.tensor(y), torch.tensor(y)).tolist() == [2, 2]
+    assert suppression_report(y.astype(np.float32) > 0.5, y).n_labels.tolist() == [2, 2]  # bool arrays accepted
 
 
 def test_vectorised_on_a_realistic_batch():
