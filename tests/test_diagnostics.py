@@ -209,6 +209,12 @@ def test_load_tracked_npz_checks(tmp_path):
         load_tracked(tmp_path / "short.npz")
     with pytest.raises(ShapeMismatchError, match="labels"):
         load_tracked(tmp_path / "ok.npz", labels=labels[:1])
+    (tmp_path / "corrupt.npz").write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    with pytest.raises(DataFormatError, match="corrupt.npz"):
+        load_tracked(tmp_path / "corrupt.npz")
+    np.save(tmp_path / "single.npy", preds)
+    with pytest.raises(DataFormatError, match="single .npy"):
+        load_tracked(tmp_path / "single.npy")
 
 
 def test_plot_history_draws_everything():

@@ -19,6 +19,7 @@ from .history import (
     plot_history,
     plot_training_curves,
     plot_waterfall,
+    read_npz,
 )
 from .landscape import (
     POINTWISE_LOSSES,
@@ -55,6 +56,7 @@ __all__ = [
     "TrackedPredictions",
     "load_metrics",
     "load_tracked",
+    "read_npz",
     "band_share_over_steps",
     "plot_waterfall",
     "plot_training_curves",

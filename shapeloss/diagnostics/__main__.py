@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataFormatError, ShapeLossError
+from ..errors import ShapeLossError
 
 
 def _figure_backend() -> None:
@@ -116,15 +116,10 @@ def _report(args: argparse.Namespace) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from ..metrics import suppression_report
+    from .history import read_npz
 
-    try:
-        with np.load(args.npz, allow_pickle=False) as data:
-            missing = [k for k in ("predictions", "labels") if k not in data.files]
-            if missing:
-                raise DataFormatError(f"{args.npz}: expected keys 'predictions' and 'labels', missing {missing}")
-            predictions, labels = data["predictions"], data["labels"]
-    except (OSError, ValueError) as e:
-        raise DataFormatError(f"{args.npz}: expected an .npz archive, got an unreadable file ({e})") from None
+    data = read_npz(args.npz, required=("predictions", "labels"))
+    predictions, labels = data["predictions"], data["labels"]
     report = suppression_report(predictions, labels, threshold=args.threshold, band=tuple(args.band),
                                 tolerance=args.tolerance, channel_names=args.channel_names)
     for name, ch in report.to_dict()["channels"].items():

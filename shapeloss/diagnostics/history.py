@@ -21,6 +21,7 @@ import csv
 import json
 import math
 import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "TrackedPredictions",
     "load_metrics",
     "load_tracked",
+    "read_npz",
     "band_share_over_steps",
     "plot_waterfall",
     "plot_training_curves",
@@ -137,6 +139,33 @@ class TrackedPredictions:
     labels: np.ndarray | None = None
 
 
+def read_npz(path: PathLike, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Arrays ``required`` (and those of ``optional`` present) from an ``.npz`` file, pickles refused.
+
+    Raises:
+        FileNotFoundError: no such file.
+        DataFormatError: not a readable ``.npz`` archive, or a required key missing;
+            the message names the file and the key.
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"source: expected an existing .npz file, got {str(path)!r}")
+    try:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise DataFormatError(f"{path}: expected an .npz archive, got a single .npy array")
+        with data:
+            missing = [k for k in required if k not in data.files]
+            if missing:
+                raise DataFormatError(
+                    f"{path}: expected keys {list(required)}, got {data.files} (missing {missing})"
+                )
+            return {k: np.asarray(data[k]) for k in (*required, *optional) if k in data.files}
+    except DataFormatError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        raise DataFormatError(f"{path}: expected an .npz archive, got an unreadable file ({type(e).__name__}: {e})") from None
+
+
 def load_tracked(
     source: PathLike | Sequence[tuple[int, Any]],
     labels: Any = None,
@@ -154,17 +183,11 @@ def load_tracked(
     where = "history"
     if isinstance(source, (str, os.PathLike)):
         where = str(source)
-        try:
-            with np.load(source, allow_pickle=False) as data:
-                missing = [k for k in ("steps", "predictions") if k not in data.files]
-                if missing:
-                    raise DataFormatError(f"{where}: expected keys 'steps' and 'predictions', missing {missing} (has {data.files})")
-                steps = np.asarray(data["steps"])
-                preds = np.asarray(data["predictions"], dtype=np.float64)
-                if labels is None and "labels" in data.files:
-                    labels = np.asarray(data["labels"], dtype=np.float64)
-        except (OSError, ValueError) as e:
-            raise DataFormatError(f"{where}: expected an .npz archive, got an unreadable file ({e})") from None
+        data = read_npz(source, required=("steps", "predictions"), optional=("labels",))
+        steps = np.asarray(data["steps"])
+        preds = np.asarray(data["predictions"], dtype=np.float64)
+        if labels is None and "labels" in data:
+            labels = np.asarray(data["labels"], dtype=np.float64)
     elif isinstance(source, Sequence):
         if len(source) == 0:
             raise InvalidArgumentError("source: expected at least one (step, predictions) entry, got none")
