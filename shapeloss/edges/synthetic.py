@@ -95,7 +95,7 @@ class OnsetBurstConfig:
     length: int = 512
     onset_range: tuple[float, float] = (0.15, 0.55)
     gap: tuple[float, float] = (25.0, 120.0)
-    onset_amplitude: tuple[float, float] = (0.6, 1.5)
+    onset_amplitude: tuple[float, float] = (2.0, 4.0)
     burst_amplitude: tuple[float, float] = (6.0, 15.0)
     ramp: float = 6.0
     burst_decay: float = 60.0
