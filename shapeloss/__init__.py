@@ -13,10 +13,12 @@ Public API::
     objectives                          Vanilla, LeastSquares, Hinge, Wasserstein, get_objective
     functional                          the pure functions behind the modules
     seed_everything                     reproducible runs
+    step_loader                         step-indexed batches prefetched by workers
 """
 
 from . import discriminators, errors, functional, objectives
 from .checkpoint import load_checkpoint, save_atomic
+from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
 from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
 from .objectives import AdversarialObjective, get_objective
@@ -39,6 +41,7 @@ __all__ = [
     "seed_everything",
     "save_atomic",
     "load_checkpoint",
+    "step_loader",
     "discriminators",
     "objectives",
     "functional",
