@@ -513,7 +513,6 @@ class SuppressionReport:
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         edges = self.histogram_edges
-        centres = 0.5 * (edges[1:] + edges[:-1])
         width = (edges[1] - edges[0]) / max(len(self.channel_names), 1)
         for c, name in enumerate(self.channel_names):
             share = "n/a" if not math.isfinite(self.band_share[c]) else f"{self.band_share[c]:.2f}"
@@ -526,7 +525,7 @@ class SuppressionReport:
         ax.axvspan(self.band[0], self.band[1], color="0.85", zorder=0, label="suppression band")
         ax.axvline(self.threshold, color="k", linestyle="--", linewidth=1, label=f"threshold {self.threshold:g}")
         ax.set_xlim(edges[0], edges[-1])
-        ax.set_xticks(centres[::2] - 0.025)
+        ax.set_xticks(edges[::2])
         ax.set_xlabel(f"best predicted peak within {self.tolerance} samples of a label peak")
         ax.set_ylabel("label peaks")
         ax.legend(fontsize="small")
