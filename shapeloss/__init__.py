@@ -14,13 +14,16 @@ Public API::
     functional                          the pure functions behind the modules
     seed_everything                     reproducible runs
     step_loader                         step-indexed batches prefetched by workers
+    metrics                             peaks, matching, effective detections, suppression_report
+    diagnostics (import separately)     loss landscapes, model-free simulation, histories
 """
 
-from . import discriminators, errors, functional, objectives
+from . import discriminators, errors, functional, metrics, objectives
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
 from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
+from .metrics import SuppressionReport, effective_detections, pick_metrics, suppression_report
 from .objectives import AdversarialObjective, get_objective
 from .seed import seed_everything
 from .training import AdversarialTrainer
@@ -42,6 +45,11 @@ __all__ = [
     "save_atomic",
     "load_checkpoint",
     "step_loader",
+    "suppression_report",
+    "SuppressionReport",
+    "effective_detections",
+    "pick_metrics",
+    "metrics",
     "discriminators",
     "objectives",
     "functional",
