@@ -68,8 +68,12 @@ def test_landscape_accepts_any_label_and_callable_loss():
     land = template_landscape(triangle, lambda p, y: (p - y).abs(), offsets=np.arange(-6, 7), heights=np.linspace(0, 1, 11))
     assert land.loss_name == "<lambda>"
     assert land.argmin() == (0.0, 1.0)
-    d = json.loads(json.dumps(land.to_dict()))
+    d = json.loads(json.dumps(land.to_dict(), allow_nan=False))
     assert d["argmin"] == {"offset": 0.0, "height": 1.0}
+    # a loss that is infinite at the edges of the height grid still gives strict JSON
+    log_loss = pointwise_landscape(triangle, lambda p, y: -torch.log(p) - torch.log(1 - p), offsets=[-3, 0, 3])
+    assert json.loads(json.dumps(log_loss.to_dict(), allow_nan=False))["values"][0][0] is None
+    log_loss.plot()
     ax = land.plot()
     assert ax.get_xlabel().startswith("offset")
 

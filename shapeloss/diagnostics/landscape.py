@@ -174,11 +174,13 @@ class Landscape:
             "argmin": {"offset": t, "height": h},
             "local_minima": [{"offset": a, "height": b} for a, b in self.local_minima()],
             "best_height_at_offset": dict(zip(map(str, self.offsets.tolist()), self.best_height().tolist())),
+            "min_loss": _finite_or_none(float(np.min(self.loss))),
         }
         if include_grid:
             out["offsets"] = self.offsets.tolist()
             out["heights"] = self.heights.tolist()
-            out["values"] = np.round(np.where(np.isfinite(self.loss), self.loss, np.nan), 6).tolist()
+            # JSON has no inf / nan: non-finite losses (a user loss at h = 0 or 1) become null
+            out["values"] = [[round(v, 6) if math.isfinite(v) else None for v in row] for row in self.loss.tolist()]
         return out
 
     def plot(self, ax: Any = None, levels: int = 20, threshold: float | None = 0.7) -> Any:
@@ -194,6 +196,8 @@ class Landscape:
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 4))
         z = np.log10(np.maximum(self.loss, 1e-6))
+        finite = np.isfinite(z)
+        z = np.where(finite, z, z[finite].max() if finite.any() else 0.0)  # draw infinite losses as the highest level
         cs = ax.contourf(self.offsets, self.heights, z, levels=levels, cmap="viridis_r")
         ax.figure.colorbar(cs, ax=ax, label=f"log10 {self.loss_name} loss")
         ax.plot(self.offsets, self.best_height(), color="w", linewidth=1.2, label="lowest-loss height")
@@ -208,6 +212,10 @@ class Landscape:
         ax.set_title(f"{self.loss_name}: {what}{spread}", fontsize="medium")
         ax.legend(fontsize="x-small", loc="upper right")
         return ax
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def _default_offsets(label: np.ndarray, max_points: int = 241) -> np.ndarray:
