@@ -70,6 +70,7 @@ class _ConditionalCritic(nn.Module):
 
     def _join(self, label: Tensor, condition: Tensor) -> Tensor:
         check_tensor(label, "label", ndim=self.dims + 2)
+        check_tensor(condition, "condition", ndim=self.dims + 2)
         check_same_batch_and_spatial(label, "label", condition, "condition")
         if label.shape[1] != self.label_channels:
             raise ShapeMismatchError(
@@ -101,6 +102,8 @@ def _trunk(
     first_stride: int | None = None,
 ) -> tuple[nn.Sequential, int]:
     """``depth`` strided conv blocks, doubling the width up to ``max_width``."""
+    if first_stride is not None:
+        check_positive_int(first_stride, "first_stride")
     conv = _conv(dims)
     layers: list[nn.Module] = []
     channels = in_channels

@@ -31,6 +31,7 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
+from .errors import InvalidArgumentError
 from .objectives import AdversarialObjective, get_objective
 
 __all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
@@ -174,7 +175,7 @@ class ShapeLoss(nn.Module):
         if target.dtype != logits.dtype:
             raise TypeError(f"target: expected dtype {logits.dtype} (that of logits), got {target.dtype}")
         if target.device != logits.device:
-            raise ValueError(f"target: expected device {logits.device} (that of logits), got {target.device}")
+            raise InvalidArgumentError(f"target: expected device {logits.device} (that of logits), got {target.device}")
         check_finite(logits, "logits")
         check_finite(target, "target")
         if isinstance(self.activation_name, str) and self.activation_name in ACTIVATIONS:

@@ -224,7 +224,13 @@ class AdversarialTrainer:
                 f"d_optimizer: expected a torch.optim.Optimizer for the critic (the loss is adversarial), "
                 f"got {type(d_optimizer).__name__}"
             )
-        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+        if device is None:
+            self.device = next(model.parameters(), torch.empty(0)).device
+        else:
+            try:
+                self.device = torch.device(device)
+            except (RuntimeError, TypeError) as exc:
+                raise InvalidArgumentError(f"device: expected a torch device such as 'cpu' or 'cuda:0', got {device!r}") from exc
         self.model = model.to(self.device)
         self.loss = loss.to(self.device)
         self.g_optimizer = g_optimizer
@@ -240,6 +246,7 @@ class AdversarialTrainer:
         self.checkpoint_every = None if checkpoint_every is None else check_positive_int(checkpoint_every, "checkpoint_every")
         self.progress = progress
         self.logger = MetricsLogger(log_path) if log_path is not None else None
+        divergence_window = check_positive_int(divergence_window, "divergence_window", minimum=0)
         self.watch = DivergenceWatch(divergence_window) if divergence_window else None
 
         self.amp = bool(amp)
@@ -249,7 +256,7 @@ class AdversarialTrainer:
         self.step_count = 0
         self.skipped = 0
         self.generator_forwards = 0
-        self.metrics: deque[dict[str, float]] = deque(maxlen=max_metrics)
+        self.metrics: deque[dict[str, float]] = deque(maxlen=check_positive_int(max_metrics, "max_metrics", minimum=0))
         self.history: list[tuple[int, np.ndarray]] = []
         self._tracked: tuple[Tensor, Tensor | None] | None = None
         self._track_every = 0

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .._validation import check_choice, check_positive_int
 from ..errors import DataFormatError, InvalidArgumentError
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
 
@@ -36,6 +40,9 @@ __all__ = [
 DEFAULT_NCEDC_PATH = Path("..") / "shared" / "data" / "phasenet_ncedc"
 
 _COMPONENT_ORDER = "ENZ"
+
+# what numpy, zipfile and zlib raise on a corrupt or truncated archive
+_READ_ERRORS = (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, zlib.error)
 
 
 @dataclass
@@ -63,7 +70,7 @@ def _field(npz: np.lib.npyio.NpzFile, path: Path, field: str) -> np.ndarray:
         raise DataFormatError(f"{path}: field '{field}': expected it in the file, got fields {sorted(npz.files)}")
     try:
         return npz[field]
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+    except _READ_ERRORS as error:
         raise DataFormatError(f"{path}: field '{field}': expected a readable array, got {error}") from None
 
 
@@ -94,11 +101,14 @@ def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
     """
     path = Path(path)
     try:
-        npz = np.load(path, allow_pickle=False)
+        # read the bytes first: np.load leaks its file handle when the archive is corrupt
+        npz = np.load(io.BytesIO(path.read_bytes()), allow_pickle=False)
     except FileNotFoundError:
         raise DataFormatError(f"{path}: expected an existing PhaseNet npz file, got no such file") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+    except _READ_ERRORS as error:
         raise DataFormatError(f"{path}: expected a PhaseNet npz archive, got an unreadable file ({error})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise DataFormatError(f"{path}: expected a PhaseNet npz archive (data, itp, its, channels), got a single .npy array")
     with npz:
         data = np.asarray(_field(npz, path, "data"))
         if not (np.issubdtype(data.dtype, np.floating) or np.issubdtype(data.dtype, np.integer)):
@@ -110,7 +120,10 @@ def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
         if not np.isfinite(data).all():
             raise DataFormatError(f"{path}: field 'data': expected finite values, got {int((~np.isfinite(data)).sum())} NaN/Inf")
         n_samples = data.shape[0]
-        channels = str(np.asarray(_field(npz, path, "channels")).reshape(-1)[0]) if "channels" in npz.files else ""
+        stored = np.asarray(_field(npz, path, "channels")).reshape(-1) if "channels" in npz.files else np.array([""])
+        if stored.size == 0:
+            raise DataFormatError(f"{path}: field 'channels': expected channel codes such as 'EHE_EHN_EHZ', got an empty array")
+        channels = str(stored[0])
         itp = _pick(_field(npz, path, "itp"), path, "itp", n_samples)
         its = _pick(_field(npz, path, "its"), path, "its", n_samples)
 
@@ -123,7 +136,7 @@ def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
             raise DataFormatError(f"{path}: field 'channels': expected three distinct components E/N/Z (or 1/2/Z), got {channels!r}")
         for column, component in enumerate(order):
             out[component] = data[:, column]
-    elif len(codes) == 1 or data.shape[1] == 1:
+    elif len(codes) == 1 or (data.shape[1] == 1 and not codes):
         # Single-component station: the one code names the component; its data may sit in any
         # column (the shared files keep zeros in the others), so take the non-zero column.
         component = _component_index(codes[0], path) if codes else 2
@@ -143,19 +156,23 @@ def _component_index(code: str, path: Path) -> int:
     return index
 
 
-def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH) -> list[PhaseNetTrace]:
+def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH, on_error: str = "raise") -> list[PhaseNetTrace]:
     """Read every trace of a PhaseNet dataset folder.
 
     Args:
         root: a folder with ``waveform.csv`` and the npz files (in ``waveform_train/``, or next
             to the csv), or a folder of npz files without a csv.
+        on_error: ``"raise"`` (default): a malformed file stops the read with its error;
+            ``"skip"``: malformed files are left out and listed in one ``UserWarning``.
 
     Returns:
         The traces, sorted by file name.
 
     Raises:
-        DataFormatError: the folder is missing or empty, or a file is malformed.
+        DataFormatError: the folder is missing or empty, a file is malformed (``on_error="raise"``),
+            or every file is malformed (``on_error="skip"``).
     """
+    check_choice(on_error, "on_error", ("raise", "skip"))
     root = Path(root)
     if not root.is_dir():
         raise DataFormatError(f"{root}: expected a folder of PhaseNet npz files, got no such folder")
@@ -172,7 +189,20 @@ def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH) -> list[PhaseNet
         files = sorted(root.rglob("*.npz"))
     if not files:
         raise DataFormatError(f"{root}: expected npz files, got none")
-    return sorted((read_phasenet_npz(f) for f in files), key=lambda t: t.name)
+    if on_error == "raise":
+        return sorted((read_phasenet_npz(f) for f in files), key=lambda t: t.name)
+    traces, bad = [], []
+    for f in files:
+        try:
+            traces.append(read_phasenet_npz(f))
+        except DataFormatError as error:
+            bad.append(str(error))
+    if not traces:
+        raise DataFormatError(f"{root}: expected at least one readable npz file, got {len(bad)} malformed: {bad[0]}")
+    if bad:
+        listing = "\n  ".join(bad)
+        warnings.warn(f"{root}: skipped {len(bad)} of {len(files)} malformed file(s):\n  {listing}", UserWarning, stacklevel=2)
+    return sorted(traces, key=lambda t: t.name)
 
 
 def split_by_trace(
@@ -227,7 +257,12 @@ def random_crops(
     Raises:
         InvalidArgumentError: a trace is shorter than ``length`` or its S-P time exceeds it.
     """
-    indices = np.asarray(indices, dtype=int)
+    length = check_positive_int(length, "length")
+    indices = np.asarray(indices, dtype=int).reshape(-1)
+    if indices.size and (indices.min() < 0 or indices.max() >= len(traces)):
+        raise InvalidArgumentError(
+            f"indices: expected trace indices in [0, {len(traces)}), got values in [{indices.min()}, {indices.max()}]"
+        )
     windows = np.zeros((indices.size, 3, length), dtype=np.float32)
     starts = np.zeros(indices.size, dtype=int)
     p_picks = np.zeros(indices.size)
