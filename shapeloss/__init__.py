@@ -15,15 +15,22 @@ Public API::
     seed_everything                     reproducible runs
     step_loader                         step-indexed batches prefetched by workers
     metrics                             peaks, matching, effective detections, suppression_report
-    diagnostics (import separately)     loss landscapes, model-free simulation, histories
+    diagnostics                         loss landscapes, model-free simulation, histories
 """
 
-from . import discriminators, errors, functional, metrics, objectives
+from . import diagnostics, discriminators, errors, functional, metrics, objectives
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
 from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
-from .metrics import SuppressionReport, effective_detections, pick_metrics, suppression_report
+from .metrics import (
+    SuppressionReport,
+    bootstrap_ratio,
+    effective_detections,
+    pick_metrics,
+    suppression_report,
+    threshold_sweep,
+)
 from .objectives import AdversarialObjective, get_objective
 from .seed import seed_everything
 from .training import AdversarialTrainer
@@ -49,7 +56,10 @@ __all__ = [
     "SuppressionReport",
     "effective_detections",
     "pick_metrics",
+    "threshold_sweep",
+    "bootstrap_ratio",
     "metrics",
+    "diagnostics",
     "discriminators",
     "objectives",
     "functional",
