@@ -1,0 +1,683 @@
+#!/usr/bin/env python
+"""S-phase amplitude suppression: a PhaseNet picker trained with BCE alone vs BCE inside ShapeLoss.
+
+Two arms start from the same seed and the same initial weights and see the same batches:
+
+* ``bce``: point-wise binary cross-entropy on P, S and noise (independent sigmoids);
+* ``shapeloss``: the same BCE wrapped in :class:`shapeloss.ShapeLoss` with a conditional critic
+  (lambda = ``--weight``, 4000 as in the reference study).
+
+Schedules: ``scratch`` trains both arms from step 0 (the reference study); ``branch`` trains a
+shared BCE warm-up until ``--branch-at``, then one arm adds the critic (cheaper and controlled).
+
+The held-out windows are scored by :mod:`shapeloss.metrics`: effective detections (best predicted
+peak >= 0.7 within 10 samples of the label peak), the suppression band (best peak in
+[0.3, 0.7)), precision / recall / F1 at 0.5 and at the dev-chosen threshold, residuals, and the
+ratio of effective picks between the arms with a 95 % bootstrap interval over windows
+(synthetic) or traces (real data).
+
+Usage::
+
+    python benchmarks/seismic_s_phase.py                 # --quick: one seed, branch, ~20 min on 2 cores
+    python benchmarks/seismic_s_phase.py --paper --device cuda
+    python benchmarks/seismic_s_phase.py --data ncedc --schedule both --seeds 0 1 2
+    python benchmarks/seismic_s_phase.py --data /path/to/phasenet_npz_folder
+
+A run interrupted at any point is resumed by running the same command again (checkpoints live
+in ``--work-dir``; ``--fresh`` starts over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from shapeloss import ShapeLoss
+from shapeloss.discriminators import build_discriminator
+from shapeloss.metrics import (
+    best_peak_near_labels,
+    bootstrap_ratio,
+    effective_detections,
+    pick_metrics,
+    suppression_report,
+    threshold_sweep,
+)
+from shapeloss.seed import seed_everything
+from shapeloss.seismic import (
+    DEFAULT_NCEDC_PATH,
+    NpzBatches,
+    PhaseNet,
+    SyntheticBatches,
+    SyntheticConfig,
+    load_phasenet_folder,
+    random_crops,
+    split_by_trace,
+    synthetic_windows,
+)
+from shapeloss.training import AdversarialTrainer
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PHASES = ("P", "S")
+THRESHOLD, BAND, TOLERANCE, PICK_DISTANCE = 0.7, (0.3, 0.7), 10, 100
+
+PRESETS = {
+    # One seed, branch schedule: a shared BCE warm-up, then 600 steps with and without the critic.
+    "quick": dict(schedule="branch", seeds=[0], steps=2600, branch_at=2000, batch_size=32,
+                  eval_windows=500, dev_windows=200),
+    # The reference study's budget, for a GPU: both schedules, three seeds.
+    "paper": dict(schedule="both", seeds=[0, 1, 2], steps=10000, branch_at=7500, batch_size=100,
+                  eval_windows=1000, dev_windows=500),
+}
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclasses.dataclass
+class EvalSet:
+    """Held-out windows: inputs (N, 3, L), labels (N, 3, L), the unit (window or trace) of each
+    window for the bootstrap, and optional boolean subsets (e.g. emergent S)."""
+
+    inputs: np.ndarray
+    labels: np.ndarray
+    units: np.ndarray
+    subsets: dict[str, np.ndarray]
+
+
+def make_data(args: argparse.Namespace, seed: int):
+    """Training batches ``step -> (inputs, labels)``, the dev set and the evaluation set."""
+    if args.data_kind == "synthetic":
+        config = SyntheticConfig(**args.synthetic)
+        train = SyntheticBatches(args.batch_size, seed=seed, config=config)
+
+        def held_out(n: int, stream: int) -> EvalSet:
+            w = synthetic_windows(n, np.random.default_rng([10**6 + stream, seed]), config)
+            return EvalSet(w.waveforms, w.labels, np.arange(n),
+                           {"emergent_S": ~w.s_impulsive, "impulsive_S": w.s_impulsive})
+
+        return train, held_out(args.dev_windows, 1), held_out(args.eval_windows, 2)
+
+    traces = load_phasenet_folder(args.data_path)
+    splits = split_by_trace(traces)
+    train = NpzBatches(splits["train"], args.batch_size, seed=seed)
+
+    def crops(group: list, stream: int) -> EvalSet:
+        rng = np.random.default_rng([10**6 + stream, seed])
+        idx = np.repeat(np.arange(len(group)), args.crops_per_trace)
+        x, y, _ = random_crops(group, idx, rng)
+        single = np.array([group[i].components == 1 for i in idx])
+        return EvalSet(x, y, idx, {"single_component": single})
+
+    return train, crops(splits["dev"], 1), crops(splits["test"], 2)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def make_trainer(args, model, adversarial: bool, path: Path, seed: int, log: Path, callbacks=()):
+    base = torch.nn.BCEWithLogitsLoss()
+    if adversarial:
+        seed_everything(seed + 7919)  # the critic's initial weights, the same for both schedules
+        critic = build_discriminator(args.discriminator, 3, 3, dims=1, length=args.length)
+        loss = ShapeLoss(base, critic, weight=args.weight, validate=False)
+        d_opt = torch.optim.Adam(critic.parameters(), lr=args.d_lr, betas=(0.5, 0.999))
+    else:
+        loss = ShapeLoss(base, None, adversarial=False, validate=False)
+        d_opt = None
+    g_opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    return AdversarialTrainer(
+        model, loss, g_opt, d_opt, device=args.device, checkpoint_path=path,
+        checkpoint_every=args.checkpoint_every, log_path=log, callbacks=callbacks, progress=args.progress,
+    )
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, inputs: np.ndarray, device: str, batch: int = 64) -> np.ndarray:
+    """Sigmoid probabilities (N, 3, L) in eval mode."""
+    was = model.training
+    model.eval()
+    out = []
+    for i in range(0, len(inputs), batch):
+        x = torch.from_numpy(inputs[i : i + batch]).to(device)
+        out.append(torch.sigmoid(model(x).float()).cpu().numpy())
+    model.train(was)
+    return np.concatenate(out)
+
+
+class CurveRecorder:
+    """Every ``every`` steps: effective P and S picks on a fixed subset of the dev windows."""
+
+    def __init__(self, dev: EvalSet, every: int, n: int, device: str, path: Path) -> None:
+        self.x, self.y = dev.inputs[:n], dev.labels[:n]
+        self.every, self.device, self.path = every, device, path
+
+    def __call__(self, trainer: AdversarialTrainer, metrics: dict) -> None:
+        step = trainer.step_count
+        if step % self.every:
+            return
+        p = predict(trainer.model, self.x, self.device)
+        eff = effective_detections(p[:, :2], self.y[:, :2], THRESHOLD, TOLERANCE)
+        s_heights = best_peak_near_labels(p[:, 1:2], self.y[:, 1:2], TOLERANCE).height
+        row = {"step": step, "effective_P": int(eff[0]), "effective_S": int(eff[1]),
+               "median_S_height": float(np.median(s_heights)) if s_heights.size else None}
+        with open(self.path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Rows of a log, later rows replacing earlier ones of the same step (a resumed run)."""
+    if not path.exists():
+        return []
+    rows = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            rows[int(row["step"])] = row
+    return [rows[k] for k in sorted(rows)]
+
+
+def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet, work: Path, until: int,
+              tracked: np.ndarray | None = None):
+    """Train one arm to ``until`` steps, resuming from its own checkpoint when there is one.
+
+    ``start`` (model and generator-optimizer state plus the step) seeds a fresh arm: the
+    initial weights (scratch) or the warm-up's end (branch).
+    """
+    seed_everything(seed)
+    model = PhaseNet()
+    adversarial = arm.endswith("shapeloss")
+    ckpt = work / f"{arm}.pt"
+    curves = CurveRecorder(dev, args.curve_every, args.curve_windows, args.device, work / f"{arm}_curve.jsonl")
+    trainer = make_trainer(args, model, adversarial, ckpt, seed, work / f"{arm}_log.jsonl", callbacks=[curves])
+    if ckpt.exists() and not args.fresh:
+        trainer.load_checkpoint(ckpt)
+        print(f"  {arm}: resumed at step {trainer.step_count}", flush=True)
+    elif start is not None:
+        model.load_state_dict(start["model"])
+        trainer.g_optimizer.load_state_dict(start["g_optimizer"])
+        trainer.step_count = int(start["step"])
+    if tracked is not None:
+        trainer.track(torch.from_numpy(tracked), every=args.track_every)
+    if trainer.step_count == 0 or (start is not None and trainer.step_count == int(start["step"])):
+        curves(trainer, {})
+    t0 = time.perf_counter()
+    first = trainer.step_count
+    if trainer.step_count < until:
+        trainer.fit(data, until)
+    elapsed = time.perf_counter() - t0
+    steps_run = trainer.step_count - first
+    if steps_run:
+        print(f"  {arm}: {steps_run} steps in {elapsed:.0f} s ({elapsed / steps_run:.3f} s/step)", flush=True)
+    history = [(s, h[:, 1].astype(np.float16)) for s, h in trainer.history]
+    return trainer, {"seconds": elapsed, "steps_run": steps_run,
+                     "seconds_per_step": elapsed / steps_run if steps_run else None}, history
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def per_unit_hits(pred: np.ndarray, ev: EvalSet, channel: int) -> np.ndarray:
+    """Effective picks of one phase summed per bootstrap unit (window or trace)."""
+    near = best_peak_near_labels(pred[:, channel : channel + 1], ev.labels[:, channel : channel + 1], TOLERANCE)
+    per_window = np.bincount(near.batch[near.height >= THRESHOLD], minlength=len(ev.inputs))
+    return np.bincount(ev.units, weights=per_window).astype(np.int64)
+
+
+def evaluate(pred: np.ndarray, dev_pred: np.ndarray, ev: EvalSet, dev: EvalSet) -> dict:
+    """Everything the table and the JSON report for one arm."""
+    report = suppression_report(pred[:, :2], ev.labels[:, :2], THRESHOLD, BAND, TOLERANCE, channel_names=PHASES)
+    out = {"suppression": report.to_dict(), "phases": {}}
+    picks05 = pick_metrics(pred[:, :2], ev.labels[:, :2], 0.5, TOLERANCE, PICK_DISTANCE, channel_names=PHASES)
+    picks07 = pick_metrics(pred[:, :2], ev.labels[:, :2], 0.7, TOLERANCE, PICK_DISTANCE, channel_names=PHASES)
+    sweep_dev = threshold_sweep(dev_pred[:, :2], dev.labels[:, :2], tolerance=TOLERANCE, distance=PICK_DISTANCE, channel_names=PHASES)
+    sweep = threshold_sweep(pred[:, :2], ev.labels[:, :2], tolerance=TOLERANCE, distance=PICK_DISTANCE, channel_names=PHASES)
+    for c, phase in enumerate(PHASES):
+        f1_dev = np.nan_to_num(sweep_dev[phase]["f1"], nan=-1.0)
+        best = float(sweep_dev[phase]["thresholds"][int(np.argmax(f1_dev))])
+        at_best = pick_metrics(pred[:, c : c + 1], ev.labels[:, c : c + 1], best, TOLERANCE, PICK_DISTANCE)["0"]
+        heights = report.heights[c]
+        out["phases"][phase] = {
+            "n_labels": int(report.n_labels[c]),
+            "effective": int(report.effective[c]),
+            "effective_share": float(report.effective_share[c]),
+            "band_share": float(report.band_share[c]),
+            "median_height": float(np.median(heights)) if heights.size else None,
+            "at_0.5": picks05[phase],
+            "at_0.7": picks07[phase],
+            "dev_threshold": best,
+            "at_dev_threshold": at_best,
+            "sweep": {k: [None if not math.isfinite(v) else float(v) for v in sweep[phase][k]] for k in sweep[phase]},
+        }
+    for name, mask in ev.subsets.items():
+        if mask.any():
+            sub = suppression_report(pred[mask][:, 1:2], ev.labels[mask][:, 1:2], THRESHOLD, BAND, TOLERANCE)
+            out.setdefault("subsets", {})[name] = {
+                "n_labels": int(sub.n_labels[0]), "effective": int(sub.effective[0]),
+                "effective_share": float(sub.effective_share[0]), "band_share": float(sub.band_share[0]),
+                "median_height": float(np.median(sub.heights[0])) if sub.heights[0].size else None,
+            }
+    out["hits"] = {phase: per_unit_hits(pred, ev, c).tolist() for c, phase in enumerate(PHASES)}
+    return out
+
+
+def steps_to_half(curve: list[dict], key: str) -> int | None:
+    """First step at which ``key`` reaches half of its final value (the end of an early plateau)."""
+    if not curve or not curve[-1].get(key):
+        return None
+    half = 0.5 * curve[-1][key]
+    return next((int(r["step"]) for r in curve if r[key] >= half), None)
+
+
+def compare(bce: dict, sl: dict) -> dict:
+    """Ratios ShapeLoss / BCE of effective picks with 95 % bootstrap intervals over units."""
+    out = {}
+    for phase in PHASES:
+        ratio, low, high = bootstrap_ratio(sl["hits"][phase], bce["hits"][phase], n_boot=2000, seed=0)
+        b, s = bce["phases"][phase], sl["phases"][phase]
+        out[phase] = {
+            "effective_ratio": ratio, "ci95": [low, high],
+            "band_share_ratio": (s["band_share"] / b["band_share"]) if b["band_share"] else None,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- one seed
+
+
+def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, work: Path) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    done = work / "result.json"
+    if done.exists() and not args.fresh:
+        print(f"seed {seed} {schedule}: already done ({done})", flush=True)
+        return json.loads(done.read_text())
+    tracked = ev.inputs[: args.tracked_windows]
+    seed_everything(seed)
+    init = {"model": PhaseNet().state_dict(), "step": 0}
+    arms, timing, histories, models = {}, {}, {}, {}
+    print(f"seed {seed} {schedule}: training", flush=True)
+
+    if schedule == "branch":
+        warm, timing["warmup"], _ = train_arm(args, "warmup", None, seed, data, dev, work, args.branch_at)
+        start = {"model": warm.model.state_dict(), "g_optimizer": warm.g_optimizer.state_dict(), "step": warm.step_count}
+        del warm
+    else:
+        start = None
+    for arm in ("bce", "shapeloss"):
+        if start is None:  # scratch: the same initial weights, a fresh optimizer
+            seed_everything(seed)
+            fresh = PhaseNet()
+            fresh.load_state_dict(init["model"])
+            st = {"model": fresh.state_dict(), "g_optimizer": torch.optim.Adam(fresh.parameters(), lr=args.lr).state_dict(), "step": 0}
+        else:
+            st = start
+        trainer, timing[arm], histories[arm] = train_arm(args, arm, st, seed, data, dev, work, args.steps, tracked)
+        models[arm] = trainer.model
+
+    print(f"seed {seed} {schedule}: evaluating on {len(ev.inputs)} windows", flush=True)
+    preds = {arm: predict(models[arm], ev.inputs, args.device) for arm in models}
+    for arm in models:
+        dev_pred = predict(models[arm], dev.inputs, args.device)
+        arms[arm] = evaluate(preds[arm], dev_pred, ev, dev)
+        curve = read_jsonl(work / f"{arm}_curve.jsonl")
+        if schedule == "branch":
+            curve = read_jsonl(work / "warmup_curve.jsonl") + [r for r in curve if r["step"] > args.branch_at]
+        arms[arm]["curve"] = curve
+        arms[arm]["steps_to_half"] = {p: steps_to_half(curve, f"effective_{p}") for p in PHASES}
+        log = read_jsonl(work / f"{arm}_log.jsonl")
+        if schedule == "branch":
+            log = [r for r in read_jsonl(work / "warmup_log.jsonl") if r["step"] <= args.branch_at] + [r for r in log if r["step"] > args.branch_at]
+        arms[arm]["losses"] = thin(log, 200)
+    result = {"seed": seed, "schedule": schedule, "arms": arms, "comparison": compare(arms["bce"], arms["shapeloss"]),
+              "timing": timing}
+    np.savez_compressed(work / "predictions.npz", **{arm: preds[arm][: args.figure_windows].astype(np.float16) for arm in preds},
+                        inputs=ev.inputs[: args.figure_windows], labels=ev.labels[: args.figure_windows])
+    np.savez_compressed(work / "tracked.npz", **{f"{arm}_steps": np.array([s for s, _ in h]) for arm, h in histories.items()},
+                        **{f"{arm}_S": np.stack([p for _, p in h]) if h else np.zeros(0) for arm, h in histories.items()},
+                        labels=ev.labels[: args.tracked_windows, 1], inputs=tracked)
+    done.write_text(json.dumps(result))
+    return result
+
+
+def thin(rows: list[dict], n: int) -> list[dict]:
+    """About ``n`` rows, each the mean of a block of consecutive steps (keeps the curve readable)."""
+    if len(rows) <= n:
+        return rows
+    size = int(math.ceil(len(rows) / n))
+    out = []
+    for i in range(0, len(rows), size):
+        block = rows[i : i + size]
+        keys = {k for r in block for k in r if isinstance(r[k], (int, float))}
+        out.append({k: float(np.mean([r[k] for r in block if k in r])) for k in keys})
+        out[-1]["step"] = int(block[-1]["step"])
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def summarise(results: list[dict]) -> dict:
+    """Per schedule: mean / min / max over seeds of the headline numbers, and the target checks."""
+    out = {}
+    for schedule in sorted({r["schedule"] for r in results}):
+        rs = [r for r in results if r["schedule"] == schedule]
+        rows = {}
+        for key, get in {
+            "effective_S_bce": lambda r: r["arms"]["bce"]["phases"]["S"]["effective"],
+            "effective_S_shapeloss": lambda r: r["arms"]["shapeloss"]["phases"]["S"]["effective"],
+            "effective_P_bce": lambda r: r["arms"]["bce"]["phases"]["P"]["effective"],
+            "effective_P_shapeloss": lambda r: r["arms"]["shapeloss"]["phases"]["P"]["effective"],
+            "S_ratio": lambda r: r["comparison"]["S"]["effective_ratio"],
+            "P_ratio": lambda r: r["comparison"]["P"]["effective_ratio"],
+            "S_share_shapeloss": lambda r: r["arms"]["shapeloss"]["phases"]["S"]["effective_share"],
+            "S_band_bce": lambda r: r["arms"]["bce"]["phases"]["S"]["band_share"],
+            "S_band_shapeloss": lambda r: r["arms"]["shapeloss"]["phases"]["S"]["band_share"],
+        }.items():
+            values = np.array([get(r) for r in rs], dtype=float)
+            rows[key] = {"per_seed": values.tolist(), "mean": float(np.mean(values)),
+                         "min": float(np.min(values)), "max": float(np.max(values))}
+        checks = {
+            "S_ratio_at_least_1.64": all(r["comparison"]["S"]["effective_ratio"] >= 1.64 for r in rs),
+            "S_effective_share_at_least_25pct": all(r["arms"]["shapeloss"]["phases"]["S"]["effective_share"] >= 0.25 for r in rs),
+            "P_ratio_at_least_0.97": all(r["comparison"]["P"]["effective_ratio"] >= 0.97 for r in rs),
+            "S_band_share_at_most_half": all(
+                r["arms"]["shapeloss"]["phases"]["S"]["band_share"] <= 0.5 * r["arms"]["bce"]["phases"]["S"]["band_share"] for r in rs),
+        }
+        out[schedule] = {"seeds": [r["seed"] for r in rs], "summary": rows, "synthetic_targets": checks}
+    return out
+
+
+def fmt(x, spec=".2f") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float) and math.isinf(x):
+        return "unbounded"
+    return format(x, spec)
+
+
+def print_table(results: list[dict]) -> None:
+    head = f"{'schedule':8} {'seed':>4} {'arm':10} {'eff P':>6} {'eff S':>6} {'S share':>7} {'S band':>7} {'S med':>6} {'F1 S@.5':>7} {'F1 S@dev':>8} {'S res MAE':>9}"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        for arm in ("bce", "shapeloss"):
+            a = r["arms"][arm]["phases"]
+            print(f"{r['schedule']:8} {r['seed']:>4} {arm:10} {a['P']['effective']:>6} {a['S']['effective']:>6} "
+                  f"{fmt(a['S']['effective_share']):>7} {fmt(a['S']['band_share']):>7} {fmt(a['S']['median_height']):>6} "
+                  f"{fmt(a['S']['at_0.5']['f1']):>7} {fmt(a['S']['at_dev_threshold']['f1']):>8} {fmt(a['S']['at_0.5']['residual_mae'], '.1f'):>9}")
+        c = r["comparison"]
+        print(f"{'':8} {'':>4} {'ratio':10} P {fmt(c['P']['effective_ratio'])} [{fmt(c['P']['ci95'][0])}, {fmt(c['P']['ci95'][1])}]"
+              f"   S {fmt(c['S']['effective_ratio'])} [{fmt(c['S']['ci95'][0])}, {fmt(c['S']['ci95'][1])}]")
+        for name, sub in r["arms"]["bce"].get("subsets", {}).items():
+            s2 = r["arms"]["shapeloss"]["subsets"][name]
+            print(f"{'':8} {'':>4} {name:10} S effective {sub['effective']}/{sub['n_labels']} -> {s2['effective']}/{s2['n_labels']}, "
+                  f"band {fmt(sub['band_share'])} -> {fmt(s2['band_share'])}, median {fmt(sub['median_height'])} -> {fmt(s2['median_height'])}")
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def figures(args, results: list[dict], folder: Path, stem: str) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"bce": "tab:blue", "shapeloss": "tab:red"}
+    written = []
+    first = {s: next(r for r in results if r["schedule"] == s) for s in sorted({r["schedule"] for r in results})}
+
+    def save(fig, name):
+        path = folder / f"{stem}_{name}.png"
+        fig.tight_layout()
+        fig.savefig(path, dpi=72)
+        plt.close(fig)
+        written.append(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path))
+
+    # 1. Peak-height histograms per arm and phase.
+    fig, axes = plt.subplots(len(first), 2, figsize=(10, 3.2 * len(first)), squeeze=False)
+    for row, (schedule, r) in enumerate(first.items()):
+        for c, phase in enumerate(PHASES):
+            ax = axes[row, c]
+            for arm in ("bce", "shapeloss"):
+                h = r["arms"][arm]["suppression"]["channels"][phase]["heights"]
+                ax.hist(h, bins=np.linspace(0, 1, 21), alpha=0.55, color=colors[arm],
+                        label=f"{arm} (effective {r['arms'][arm]['phases'][phase]['effective']})")
+            ax.axvspan(*BAND, color="0.9", zorder=-1)
+            ax.axvline(THRESHOLD, color="k", ls="--", lw=1)
+            ax.set(title=f"{phase} ({schedule}, seed {r['seed']})", xlabel="best predicted peak within 10 samples of the label", ylabel="label peaks")
+            ax.legend(fontsize=8)
+    save(fig, "histograms")
+
+    # 2. Example windows with both arms' predictions; 3. tracked S predictions over training.
+    for schedule, r in first.items():
+        work = Path(args.work_root) / f"seed{r['seed']}_{schedule}"
+        pred = np.load(work / "predictions.npz")
+        n = min(4, len(pred["inputs"]))
+        fig, axes = plt.subplots(n, 1, figsize=(11, 2.4 * n), squeeze=False)
+        for i in range(n):
+            ax = axes[i, 0]
+            x = pred["inputs"][i]
+            for k in range(3):
+                ax.plot(0.3 * x[k] + 1.6 + 0.7 * k, lw=0.4, color="0.5")
+            ax.plot(pred["labels"][i, 0], color="k", lw=1, ls=":", label="P / S labels")
+            ax.plot(pred["labels"][i, 1], color="k", lw=1, ls=":")
+            for arm in ("bce", "shapeloss"):
+                ax.plot(pred[arm][i, 0].astype(float), color=colors[arm], lw=0.8, ls="--")
+                ax.plot(pred[arm][i, 1].astype(float), color=colors[arm], lw=1.2, label=f"{arm} (S solid, P dashed)")
+            ax.axhline(THRESHOLD, color="k", lw=0.5)
+            ax.set_ylim(-0.05, 3.3)
+            if i == 0:
+                ax.legend(fontsize=7, loc="upper right")
+        axes[-1, 0].set_xlabel("sample (100 Hz)")
+        save(fig, f"examples_{schedule}")
+
+        tr = np.load(work / "tracked.npz")
+        if tr["shapeloss_S"].size:
+            n = min(3, tr["labels"].shape[0])
+            fig, axes = plt.subplots(n, 2, figsize=(11, 2.2 * n), squeeze=False)
+            for j, arm in enumerate(("bce", "shapeloss")):
+                steps, s = tr[f"{arm}_steps"], tr[f"{arm}_S"].astype(float)
+                cmap = plt.get_cmap("viridis")
+                for i in range(n):
+                    ax = axes[i, j]
+                    centre = int(np.argmax(tr["labels"][i]))
+                    lo, hi = max(0, centre - 300), centre + 300
+                    for k in range(0, len(steps), max(1, len(steps) // 12)):
+                        ax.plot(np.arange(lo, min(hi, s.shape[-1])), s[k, i, lo:hi], color=cmap(k / max(1, len(steps) - 1)), lw=0.8)
+                    ax.plot(np.arange(lo, min(hi, s.shape[-1])), tr["labels"][i, lo:hi], "k:", lw=1)
+                    ax.axhline(THRESHOLD, color="k", lw=0.5)
+                    ax.set_title(f"{arm}: S over steps {int(steps[0])}-{int(steps[-1])} (dark to light)", fontsize=8)
+            save(fig, f"tracked_{schedule}")
+
+    # 4. Training curves: losses and effective picks on dev windows.
+    fig, axes = plt.subplots(len(first), 2, figsize=(11, 3.2 * len(first)), squeeze=False)
+    for row, (schedule, r) in enumerate(first.items()):
+        for arm in ("bce", "shapeloss"):
+            loss = r["arms"][arm]["losses"]
+            axes[row, 0].plot([x["step"] for x in loss], [x.get("base", np.nan) for x in loss], color=colors[arm], label=f"{arm} BCE")
+            curve = r["arms"][arm]["curve"]
+            for phase, ls in (("P", "--"), ("S", "-")):
+                axes[row, 1].plot([x["step"] for x in curve], [x[f"effective_{phase}"] for x in curve], color=colors[arm], ls=ls,
+                                  label=f"{arm} {phase}")
+        axes[row, 0].set(yscale="log", xlabel="step", ylabel="BCE", title=f"training loss ({schedule})")
+        axes[row, 1].set(xlabel="step", ylabel=f"effective picks ({args.curve_windows} dev windows)", title=f"effective picks ({schedule})")
+        for ax in axes[row]:
+            if schedule == "branch":
+                ax.axvline(args.branch_at, color="0.6", lw=0.8)
+            ax.legend(fontsize=7)
+    save(fig, "curves")
+
+    # 5. Precision-recall over thresholds, per arm, for S.
+    fig, axes = plt.subplots(1, len(first), figsize=(5 * len(first), 3.6), squeeze=False)
+    for j, (schedule, r) in enumerate(first.items()):
+        ax = axes[0, j]
+        for arm in ("bce", "shapeloss"):
+            for phase, ls in (("P", "--"), ("S", "-")):
+                sw = r["arms"][arm]["phases"][phase]["sweep"]
+                ax.plot(np.array(sw["recall"], dtype=float), np.array(sw["precision"], dtype=float), color=colors[arm], ls=ls, marker=".",
+                        label=f"{arm} {phase}")
+        ax.set(xlabel="recall", ylabel="precision", title=f"thresholds 0.05-0.95 ({schedule})")
+        ax.legend(fontsize=7)
+    save(fig, "precision_recall")
+    return written
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    preset = p.add_mutually_exclusive_group()
+    preset.add_argument("--quick", action="store_true", help="one seed, branch schedule, about 20 min on 2 CPU cores (default)")
+    preset.add_argument("--paper", action="store_true", help="10,000 steps, batch 100, three seeds, both schedules (for a GPU)")
+    p.add_argument("--data", default="synthetic", help="synthetic | ncedc | a folder of PhaseNet npz files")
+    p.add_argument("--schedule", choices=["scratch", "branch", "both"])
+    p.add_argument("--seeds", type=int, nargs="+")
+    p.add_argument("--steps", type=int, help="total steps per arm")
+    p.add_argument("--branch-at", type=int, help="branch schedule: steps of shared BCE warm-up")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--weight", type=float, default=4000.0, help="lambda, the BCE weight inside ShapeLoss (4000)")
+    p.add_argument("--discriminator", default="reference", help="critic preset: reference | global | patch | light")
+    p.add_argument("--lr", type=float, default=1e-3, help="generator learning rate (Adam)")
+    p.add_argument("--d-lr", type=float, default=1e-3, help="critic learning rate (Adam, betas 0.5, 0.999)")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    p.add_argument("--eval-windows", type=int)
+    p.add_argument("--dev-windows", type=int)
+    p.add_argument("--crops-per-trace", type=int, default=10, help="real data: evaluation crops per trace")
+    p.add_argument("--curve-every", type=int, default=250)
+    p.add_argument("--curve-windows", type=int, default=128)
+    p.add_argument("--track-every", type=int, default=50)
+    p.add_argument("--tracked-windows", type=int, default=4)
+    p.add_argument("--figure-windows", type=int, default=8)
+    p.add_argument("--checkpoint-every", type=int, default=250)
+    p.add_argument("--synthetic", type=json.loads, default={}, help='SyntheticConfig overrides as JSON, e.g. \'{"emergent_s_jitter": 0}\'')
+    p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "seismic_s_phase"))
+    p.add_argument("--out", help="result JSON path (default benchmarks/results/seismic_s_phase_<data>_<preset>.json)")
+    p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
+    p.add_argument("--no-figures", action="store_true")
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    args = p.parse_args(argv)
+
+    name = "paper" if args.paper else "quick"
+    custom = any(getattr(args, k) is not None for k in ("steps", "branch_at", "batch_size", "seeds", "schedule", "eval_windows", "dev_windows"))
+    for key, value in PRESETS[name].items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    args.preset = name if not custom else f"{name}-custom"
+    if args.schedule == "branch" and not 0 < args.branch_at < args.steps:
+        p.error(f"--branch-at: expected 0 < branch-at < steps ({args.steps}), got {args.branch_at}")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        p.error("--device cuda: no CUDA device is available")
+
+    if args.data == "synthetic":
+        args.data_kind, args.data_path = "synthetic", None
+    else:
+        path = Path(args.data if args.data != "ncedc" else ROOT / DEFAULT_NCEDC_PATH)
+        if path.is_dir():
+            args.data_kind, args.data_path = "npz", path.resolve()
+        elif args.data == "ncedc":
+            print(f"No NCEDC sample at {path}: using synthetic data (pass --data <folder of PhaseNet npz files> for your own).")
+            args.data_kind, args.data_path = "synthetic", None
+        else:
+            p.error(f"--data: expected synthetic, ncedc or an existing folder of PhaseNet npz files, got {args.data!r}")
+    args.length = SyntheticConfig(**args.synthetic).length if args.data_kind == "synthetic" else 3001
+    return args
+
+
+def run(argv: list[str] | None = None) -> dict:
+    """Run the benchmark; returns the JSON-ready result (also written to disk)."""
+    args = parse_args(argv)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        return _run(args, argv)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
+    started = time.perf_counter()
+    command = "python benchmarks/seismic_s_phase.py" + ("" if not argv else " " + shlex.join(argv))
+    if argv is None:
+        command = "python benchmarks/seismic_s_phase.py" + ("" if len(sys.argv) == 1 else " " + shlex.join(sys.argv[1:]))
+    data_tag = "synthetic" if args.data_kind == "synthetic" else ("ncedc" if args.data == "ncedc" else "npz")
+    stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
+    out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds")}
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    args.work_root = str(Path(args.work_dir) / f"{stem}_{key}")
+    schedules = ["scratch", "branch"] if args.schedule == "both" else [args.schedule]
+    print(f"{command}\n{args.preset}: data {data_tag}, schedules {schedules}, seeds {args.seeds}, {args.steps} steps"
+          f"{f' (branch at {args.branch_at})' if 'branch' in schedules else ''}, batch {args.batch_size}, lambda {args.weight:g}, "
+          f"critic {args.discriminator}, device {args.device}; checkpoints in {args.work_root}", flush=True)
+
+    results = []
+    for seed in args.seeds:
+        data, dev, ev = make_data(args, seed)
+        for schedule in schedules:
+            results.append(run_seed(args, seed, schedule, data, dev, ev, Path(args.work_root) / f"seed{seed}_{schedule}"))
+    print_table(results)
+    wall = time.perf_counter() - started
+    report = {
+        "benchmark": "seismic_s_phase",
+        "command": command,
+        "preset": args.preset,
+        "settings": settings,
+        "data": data_tag,
+        "synthetic_config": dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None,
+        "environment": {
+            "device": args.device if not args.device.startswith("cuda") else torch.cuda.get_device_name(),
+            "threads": args.threads, "torch": torch.__version__, "python": platform.python_version(),
+            "commit": _git_commit(), "cpu_count": os.cpu_count(),
+        },
+        "wall_seconds_this_invocation": wall,
+        "summary": summarise(results),
+        "runs": results,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.no_figures:
+        report["figures"] = figures(args, results, out.parent, stem)
+    out.write_text(json.dumps(report, indent=1, default=_json_default))
+    print(f"wrote {out}")
+    print(f"wall time: {wall:.0f} s ({wall / 60:.1f} min) on {report['environment']['device']}")
+    return report
+
+
+def _json_default(x):
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating,)):
+        return float(x)
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def _git_commit() -> str | None:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "shapeloss", "benchmarks/seismic_s_phase.py"],
+                               cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
+        return sha + ("-dirty" if dirty else "") if sha else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+if __name__ == "__main__":
+    run()
