@@ -102,6 +102,16 @@ def evaluate(probs: np.ndarray, test, args) -> dict:
     delin = delineation_metrics(picks, test.boundaries, sampling_rate=test.sampling_rate, tolerance_ms=150.0)
     rep = suppression_report(probs * mask, test.targets * mask, threshold=0.7, band=(0.3, 0.7), tolerance=10,
                              channel_names=list(BOUNDARIES))
+    # F1 at the best threshold per boundary (chosen on the test leads themselves: an
+    # upper bound that tells a suppressed-but-placed boundary from a missed one).
+    for th in args.sweep:
+        picks_t = [pick_boundaries(probs[i], test.masks[i], threshold=th, distance=args.distance)
+                   for i in range(len(probs))]
+        swept = delineation_metrics(picks_t, test.boundaries, sampling_rate=test.sampling_rate, tolerance_ms=150.0)
+        for name in BOUNDARIES:
+            if swept[name]["f1"] > delin[name].get("f1_best_threshold", -1.0):
+                delin[name]["f1_best_threshold"] = swept[name]["f1"]
+                delin[name]["best_threshold"] = th
     for c, name in enumerate(BOUNDARIES):
         delin[name]["n_labels"] = int(rep.n_labels[c])
         delin[name]["effective_share"] = float(rep.effective_share[c])
@@ -154,7 +164,8 @@ def summarise(results: dict) -> dict:
         table[arm] = {}
         for name in BOUNDARIES:
             row = {}
-            for key in ("f1", "sensitivity", "ppv", "error_mean_ms", "error_std_ms", "effective_share", "band_share"):
+            for key in ("f1", "sensitivity", "ppv", "error_mean_ms", "error_std_ms", "effective_share", "band_share",
+                        "f1_best_threshold", "best_threshold"):
                 vals = np.array([np.nan if r[name][key] is None else r[name][key] for r in runs], float)
                 ok = np.isfinite(vals)
                 row[key] = {"mean": float(vals[ok].mean()) if ok.any() else None,
@@ -165,7 +176,8 @@ def summarise(results: dict) -> dict:
 
 def print_table(table: dict, title: str) -> None:
     print(f"\n{title}")
-    keys = ("f1", "sensitivity", "ppv", "error_mean_ms", "error_std_ms", "effective_share", "band_share")
+    keys = ("f1", "sensitivity", "ppv", "error_mean_ms", "error_std_ms", "effective_share", "band_share",
+            "f1_best_threshold", "best_threshold")
     print("| boundary | arm | " + " | ".join(keys) + " |")
     print("|---" * (len(keys) + 2) + "|")
     for name in BOUNDARIES:
@@ -227,6 +239,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--weight", type=float, default=100.0, help="ShapeLoss lambda")
     p.add_argument("--critic", default="light", choices=["light", "global", "patch"])
     p.add_argument("--threshold", type=float, default=0.5, help="pick threshold for F1")
+    p.add_argument("--sweep", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+                   help="thresholds for the best-threshold F1")
     p.add_argument("--distance", type=int, default=100, help="minimum samples between two picks of one kind")
     p.add_argument("--max-train-records", type=int, default=None)
     p.add_argument("--max-test-records", type=int, default=None)
@@ -248,8 +262,10 @@ def main(argv=None) -> dict:
     command = "python " + " ".join([os.path.relpath(__file__, ROOT)] + list(sys.argv[1:] if argv is None else argv))
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "shapeloss", "benchmarks/ecg_delineation.py"],
-                                    cwd=ROOT, capture_output=True, text=True).stdout.strip())
+        # Files this run imports that differ from the commit (empty: the run is of committed code).
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "shapeloss", "benchmarks/ecg_delineation.py",
+                                ":!shapeloss/seismic"], cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
+        dirty = [line[3:] for line in dirty if line.strip()]
     except OSError:
         commit, dirty = None, None
     t0 = time.perf_counter()
@@ -277,7 +293,7 @@ def main(argv=None) -> dict:
     if args.figures:
         figure(test, example, args)
     out = {
-        "command": command, "commit": commit, "uncommitted_changes": dirty, "torch": torch.__version__,
+        "command": command, "commit": commit, "uncommitted_files": dirty, "torch": torch.__version__,
         "python": platform.python_version(), "threads": args.threads, "data": source,
         "settings": {k: v for k, v in vars(args).items() if k not in ("out", "figure_dir")},
         "split": sets.get("split"), "n_train_leads": len(train), "n_test_leads": len(test),

@@ -83,7 +83,9 @@ class OnsetBurstConfig:
         length: samples per signal.
         onset_range: the true onset is drawn uniformly in this range of fractions of ``length``.
         gap: ``(low, high)`` samples between the subtle onset and the burst.
-        onset_amplitude: ``(low, high)`` amplitude of the subtle onset, in noise standard deviations.
+        onset_amplitude: ``(low, high)`` amplitude of the subtle onset, in noise standard deviations:
+            visible to a trained net, yet a fraction of the burst (at 0.6 to 1.5 a short CPU run
+            cannot place the onset at all, and every arm fails alike).
         burst_amplitude: ``(low, high)`` amplitude of the dominant burst, in noise standard deviations.
         ramp: samples over which the subtle onset grows to its amplitude (emergent onsets).
         burst_decay: e-folding time of the burst envelope, samples.
