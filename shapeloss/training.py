@@ -18,6 +18,7 @@ Reliability built in:
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -504,27 +505,41 @@ class AdversarialTrainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what :meth:`state_dict` returned.
+
+        All or nothing: when the state does not fit (a missing field, weights of
+        another model, a damaged value), :class:`CheckpointError` is raised and
+        the trainer is left exactly as it was (``nn.Module.load_state_dict``
+        copies the matching tensors before it complains about the others).
+        """
+        backup = copy.deepcopy(self.state_dict())
         try:
-            self.model.load_state_dict(state["model"])
-            self.loss.load_state_dict(state["loss"])
-            self.g_optimizer.load_state_dict(state["g_optimizer"])
-            if self.d_optimizer is not None and state["d_optimizer"] is not None:
-                self.d_optimizer.load_state_dict(state["d_optimizer"])
-            if self.g_scheduler is not None and state["g_scheduler"] is not None:
-                self.g_scheduler.load_state_dict(state["g_scheduler"])
-            if self.d_scheduler is not None and state["d_scheduler"] is not None:
-                self.d_scheduler.load_state_dict(state["d_scheduler"])
-            self.scaler.load_state_dict(state["scaler"])
-            self.step_count = int(state["step"])
-            self.skipped = int(state["skipped"])
-            if state.get("track_every"):
-                self._track_every = int(state["track_every"])
-            set_rng_state(state["rng"])
-        except KeyError as exc:
-            raise CheckpointError(f"checkpoint: expected field {exc.args[0]!r}, got a checkpoint without it") from exc
-        except RuntimeError as exc:
-            raise CheckpointError(f"checkpoint: expected weights matching this model and critic, got: {str(exc)[:300]}") from exc
+            self._apply_state(state)
+        except Exception as exc:  # torch, numpy and random raise many types for a damaged state
+            self._apply_state(backup)
+            if isinstance(exc, KeyError):
+                raise CheckpointError(f"checkpoint: expected field {exc.args[0]!r}, got a checkpoint without it") from exc
+            raise CheckpointError(
+                f"checkpoint: expected weights and state matching this model and critic, got: "
+                f"{type(exc).__name__}: {str(exc)[:300]}"
+            ) from exc
+
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.loss.load_state_dict(state["loss"])
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        if self.d_optimizer is not None and state["d_optimizer"] is not None:
+            self.d_optimizer.load_state_dict(state["d_optimizer"])
+        if self.g_scheduler is not None and state["g_scheduler"] is not None:
+            self.g_scheduler.load_state_dict(state["g_scheduler"])
+        if self.d_scheduler is not None and state["d_scheduler"] is not None:
+            self.d_scheduler.load_state_dict(state["d_scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.step_count = int(state["step"])
+        self.skipped = int(state["skipped"])
+        if state.get("track_every"):
+            self._track_every = int(state["track_every"])
+        set_rng_state(state["rng"])
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`state_dict` atomically (the previous file kept as ``.prev``)."""

@@ -81,6 +81,16 @@ def _int(value: str, path: Path, field: str) -> int:
         raise DataFormatError(f"{path}: field {field}: expected an integer, got {value!r}") from None
 
 
+def _float(value: str, path: Path, field: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise DataFormatError(f"{path}: field {field}: expected a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise DataFormatError(f"{path}: field {field}: expected a finite number, got {value!r}")
+    return number
+
+
 def read_header(path: str | Path) -> Header:
     """Parse a ``.hea`` file (single-segment records only).
 
@@ -90,9 +100,11 @@ def read_header(path: str | Path) -> Header:
     """
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("ascii")
     except OSError as e:
         raise DataFormatError(f"{path}: cannot read the header ({e})") from None
+    except UnicodeDecodeError as e:
+        raise DataFormatError(f"{path}: header: expected ASCII text, got byte {e.object[e.start]:#x} at offset {e.start}") from None
     lines = [ln.strip() for ln in text.splitlines()]
     comments = tuple(ln[1:].strip() for ln in lines if ln.startswith("#"))
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
@@ -104,7 +116,11 @@ def read_header(path: str | Path) -> Header:
     if "/" in record[0]:
         raise DataFormatError(f"{path}: record name: expected a single-segment record, got {record[0]!r}")
     n_signals = _int(record[1], path, "n_signals")
-    fs = float(record[2].split("/")[0]) if len(record) > 2 else 250.0
+    if n_signals < 0:
+        raise DataFormatError(f"{path}: field n_signals: expected an integer >= 0, got {n_signals}")
+    fs = _float(record[2].split("/")[0], path, "sampling frequency") if len(record) > 2 else 250.0
+    if not fs > 0 or fs == float("inf"):
+        raise DataFormatError(f"{path}: field sampling frequency: expected a positive number (Hz), got {fs}")
     n_samples = _int(record[3], path, "n_samples") if len(record) > 3 else -1
     if len(lines) - 1 < n_signals:
         raise DataFormatError(f"{path}: signal lines: expected {n_signals}, got {len(lines) - 1}")
@@ -121,7 +137,7 @@ def read_header(path: str | Path) -> Header:
             if m is None:
                 raise DataFormatError(f"{path}: signal {i} gain: expected 'gain(baseline)/units', got {f[2]!r}")
             if m["gain"]:
-                gain = float(m["gain"]) or 200.0  # a zero gain means 'uncalibrated', WFDB's default 200
+                gain = _float(m["gain"], path, f"signal {i} gain") or 200.0  # a zero gain means 'uncalibrated', WFDB's default 200
             baseline = int(m["baseline"]) if m["baseline"] else None
             units = m["units"] or units
         signals.append(
