@@ -1,0 +1,227 @@
+"""PyTorch Lightning: train any generator with a :class:`~shapeloss.ShapeLoss` on Lightning's engine.
+
+:class:`ShapeLossModule` is a ``LightningModule`` with manual optimisation: each training
+step runs the generator once, updates the critic on the detached prediction, then updates
+the generator (as :class:`~shapeloss.AdversarialTrainer` does). Lightning then brings what
+we do not reimplement: multi-GPU and multi-node data parallelism (``strategy="ddp"``),
+mixed precision, checkpoints holding both optimizers and both schedulers, loggers.
+
+Example::
+
+    import lightning as L
+    from shapeloss import ShapeLoss
+    from shapeloss.discriminators import GlobalCritic
+    from shapeloss.lightning import ShapeLossModule
+    from shapeloss.seismic import PhaseNet
+
+    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), GlobalCritic(3, 3), weight=4000.0)
+    module = ShapeLossModule(PhaseNet(), loss, lr=1e-3, d_lr=2e-4)
+    L.Trainer(accelerator="gpu", devices=4, strategy="ddp", max_steps=20_000).fit(module, loader)
+
+``max_steps`` counts optimizer steps, as Lightning does: two per batch while the critic is
+updated (one critic step + one generator step), one otherwise.
+
+Requires the ``lightning`` extra: ``pip install 'shapeloss[lightning]'``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+try:
+    import lightning as L
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError("shapeloss.lightning needs PyTorch Lightning: pip install 'shapeloss[lightning]'") from exc
+
+from ._validation import check_positive_int, check_weight
+from .errors import NonFiniteLossError
+from .losses import ShapeLoss
+
+__all__ = ["ShapeLossModule"]
+
+OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
+
+
+class ShapeLossModule(L.LightningModule):
+    """A ``LightningModule`` training ``generator`` with a :class:`~shapeloss.ShapeLoss`.
+
+    Args:
+        generator: the segmentation net, ``inputs -> logits``.
+        loss: the :class:`~shapeloss.ShapeLoss`; its critic is a submodule, so it is saved,
+            moved and (under DDP) synchronised with the generator.
+        lr: generator learning rate of the default optimizer (Adam).
+        d_lr: critic learning rate of the default optimizer (Adam, betas (0.5, 0.999)).
+        g_optimizer: a factory ``params -> Optimizer`` replacing the default one.
+        d_optimizer: the same for the critic.
+        g_scheduler: a factory ``optimizer -> LR scheduler`` stepped after every generator
+            step (``None``: constant rate).
+        d_scheduler: the same for the critic, stepped after every critic update.
+        d_steps: critic updates per generator update, each on the same detached prediction.
+        d_every: update the critic on every k-th batch only.
+        grad_clip: clip each net's gradient norm to this value (``None``: off).
+
+    Batches are ``(inputs, target)`` (the condition is the input) or
+    ``(inputs, target, condition)``, ``target`` shaped like the logits.
+
+    Logged every step (``self.log``, so any Lightning logger receives them): ``base``,
+    ``adversarial``, ``total``, and on critic steps ``discriminator``, ``real_score``,
+    ``fake_score`` (plus ``gradient_penalty`` / ``r1`` where used): the names
+    :class:`~shapeloss.AdversarialTrainer` writes. Validation logs ``val_base``.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        loss: ShapeLoss,
+        *,
+        lr: float = 1e-3,
+        d_lr: float = 2e-4,
+        g_optimizer: OptimizerFactory | None = None,
+        d_optimizer: OptimizerFactory | None = None,
+        g_scheduler: SchedulerFactory | None = None,
+        d_scheduler: SchedulerFactory | None = None,
+        d_steps: int = 1,
+        d_every: int = 1,
+        grad_clip: float | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(generator, nn.Module):
+            raise TypeError(f"generator: expected an nn.Module, got {type(generator).__name__}")
+        if not isinstance(loss, ShapeLoss):
+            raise TypeError(f"loss: expected a shapeloss.ShapeLoss, got {type(loss).__name__}")
+        for name, factory in (("g_optimizer", g_optimizer), ("d_optimizer", d_optimizer),
+                              ("g_scheduler", g_scheduler), ("d_scheduler", d_scheduler)):
+            if factory is not None and not callable(factory):
+                raise TypeError(f"{name}: expected a factory callable or None, got {type(factory).__name__}")
+        self.automatic_optimization = False
+        self.generator = generator
+        self.loss = loss
+        self.lr = check_weight(lr, "lr", allow_inf=False)
+        self.d_lr = check_weight(d_lr, "d_lr", allow_inf=False)
+        self._factories = (g_optimizer, d_optimizer, g_scheduler, d_scheduler)
+        self.d_steps = check_positive_int(d_steps, "d_steps")
+        self.d_every = check_positive_int(d_every, "d_every")
+        self.grad_clip = None if grad_clip is None else check_weight(grad_clip, "grad_clip", allow_inf=False)
+        self.batches_seen = 0
+        self.save_hyperparameters(ignore=["generator", "loss", "g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
+
+    def setup(self, stage: str) -> None:
+        # Each step runs two backward passes, the critic's (no gradient reaches the
+        # generator) and the generator's (none reaches the critic): under DDP some parameters
+        # are unused in each, which DDP accepts only with find_unused_parameters=True. Set it
+        # here, before Lightning wraps the model, so that plain strategy="ddp" works
+        # (strategy="ddp_find_unused_parameters_true" is the public spelling of the same).
+        kwargs = getattr(self.trainer.strategy, "_ddp_kwargs", None)
+        if isinstance(kwargs, dict) and self._adversarial:
+            kwargs.setdefault("find_unused_parameters", True)
+
+    def forward(self, inputs: Tensor) -> Tensor:
+        """The generator's logits."""
+        return self.generator(inputs)
+
+    # ------------------------------------------------------------ optimizers
+    @property
+    def _adversarial(self) -> bool:
+        return self.loss.uses_discriminator
+
+    def configure_optimizers(self) -> Any:
+        g_factory, d_factory, g_sched, d_sched = self._factories
+        g_opt = g_factory(self.generator.parameters()) if g_factory else torch.optim.Adam(self.generator.parameters(), lr=self.lr)
+        optimizers = [g_opt]
+        schedulers = [g_sched(g_opt)] if g_sched else []
+        if self._adversarial:
+            assert self.loss.discriminator is not None
+            params = self.loss.discriminator.parameters()
+            d_opt = d_factory(params) if d_factory else torch.optim.Adam(params, lr=self.d_lr, betas=(0.5, 0.999))
+            optimizers.append(d_opt)
+            if d_sched:
+                schedulers.append(d_sched(d_opt))
+        self._has_schedulers = (g_sched is not None, d_sched is not None and self._adversarial)
+        return optimizers, schedulers
+
+    def _schedulers(self) -> tuple[Any, Any]:
+        found = self.lr_schedulers()
+        found = [] if found is None else (found if isinstance(found, list) else [found])
+        g_has, d_has = getattr(self, "_has_schedulers", (False, False))
+        it = iter(found)
+        return (next(it) if g_has else None), (next(it) if d_has else None)
+
+    # -------------------------------------------------------------- training
+    @staticmethod
+    def _unpack(batch: Sequence[Tensor]) -> tuple[Tensor, Tensor, Tensor]:
+        if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
+            got = f"{type(batch).__name__} of length {len(batch)}" if isinstance(batch, (tuple, list)) else type(batch).__name__
+            raise TypeError(f"batch: expected (inputs, target) or (inputs, target, condition), got {got}")
+        inputs, target = batch[0], batch[1]
+        return inputs, target, batch[2] if len(batch) == 3 else inputs
+
+    def _check_finite(self, value: Tensor, term: str) -> None:
+        if not math.isfinite(float(value.detach())):
+            raise NonFiniteLossError(
+                f"step {self.batches_seen}: the {term} is not finite (value {float(value.detach())}); "
+                "stopped before the optimizer step"
+            )
+
+    def _step(self, loss: Tensor, optimizer: Any) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        if self.grad_clip is not None:
+            self.clip_gradients(optimizer, gradient_clip_val=self.grad_clip, gradient_clip_algorithm="norm")
+        optimizer.step()
+
+    def training_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
+        inputs, target, condition = self._unpack(batch)
+        optimizers = self.optimizers()
+        optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
+        g_opt = optimizers[0]
+        g_sched, d_sched = self._schedulers()
+
+        logits = self.generator(inputs)
+        d_due = self._adversarial and self.batches_seen % self.d_every == 0
+        if d_due:
+            d_opt = optimizers[1]
+            for _ in range(self.d_steps):
+                d_loss = self.loss.discriminator_loss(logits.detach(), target, condition)
+                self._check_finite(d_loss, "discriminator loss")
+                self._step(d_loss, d_opt)
+            if d_sched is not None:
+                d_sched.step()
+
+        g_loss = self.loss(logits, target, condition)
+        self._check_finite(g_loss, "generator loss")
+        self._step(g_loss, g_opt)
+        if g_sched is not None:
+            g_sched.step()
+        self.batches_seen += 1
+
+        values = self.loss.last.as_floats()
+        keys = ["base", "adversarial", "total"]
+        if d_due:
+            keys += ["discriminator", "real_score", "fake_score", "gradient_penalty", "r1"]
+        metrics = {k: values[k] for k in keys if k in values}
+        self.log_dict(metrics, on_step=True, on_epoch=False, prog_bar=False, batch_size=int(inputs.shape[0]))
+        return g_loss.detach()
+
+    def validation_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
+        inputs, target, _ = self._unpack(batch)
+        base = self.loss.base_loss(self.generator(inputs), target)
+        self.log("val_base", base, on_epoch=True, sync_dist=True, batch_size=int(inputs.shape[0]))
+        return base
+
+    def predict_step(self, batch: Any, batch_idx: int) -> Tensor:
+        """Probabilities (the loss's activation of the logits)."""
+        inputs = batch[0] if isinstance(batch, (tuple, list)) else batch
+        return self.loss.activation(self.generator(inputs))
+
+    # ----------------------------------------------------------- checkpoints
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["shapeloss_batches_seen"] = self.batches_seen
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.batches_seen = int(checkpoint.get("shapeloss_batches_seen", 0))
