@@ -290,8 +290,10 @@ class AdversarialTrainer:
         if self.on_nonfinite == "skip":
             return True
         raise NonFiniteLossError(
-            f"step {self.step_count}: the {what} is not finite ({detail}); stopped before any optimizer step, "
-            f"so the weights and the last checkpoint are intact. Pass on_nonfinite='skip' to skip such batches."
+            f"step {self.step_count}: the {what} is not finite ({detail}); stopped before "
+            + ("the generator's optimizer step (the critic had already stepped on this batch), so the net's weights"
+               if getattr(self, "_critic_stepped", False) else "any optimizer step, so the weights")
+            + " and the last checkpoint are intact. Pass on_nonfinite='skip' to skip such batches."
         )
 
     def _backward_step(self, loss: Tensor, optimizer: torch.optim.Optimizer, params: Iterable[Tensor]) -> None:
@@ -310,6 +312,7 @@ class AdversarialTrainer:
             ``discriminator``, ``real_score``, ``fake_score`` where computed,
             ``skipped`` = 1.0 when the batch was skipped).
         """
+        self._critic_stepped = False
         inputs, target, condition = self._unpack(batch)
         for name, t in (("inputs", inputs), ("target", target), ("condition", condition)):
             if not bool(torch.isfinite(t).all()):
@@ -341,6 +344,7 @@ class AdversarialTrainer:
                     if self._nonfinite("discriminator loss", f"value {float(d_loss.detach())}"):
                         return self._finish_skipped("non-finite discriminator loss")
                 self._backward_step(d_loss, self.d_optimizer, self.loss.discriminator.parameters())
+                self._critic_stepped = True
 
         self.g_optimizer.zero_grad(set_to_none=True)
         with self._autocast():
