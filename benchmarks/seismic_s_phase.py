@@ -621,7 +621,9 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds")}
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    # Checkpoints are reused only by a run with the same settings and the same data generator.
+    keyed = dict(settings, synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
+    key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
     args.work_root = str(Path(args.work_dir) / f"{stem}_{key}")
     schedules = ["scratch", "branch"] if args.schedule == "both" else [args.schedule]
     print(f"{command}\n{args.preset}: data {data_tag}, schedules {schedules}, seeds {args.seeds}, {args.steps} steps"
