@@ -62,6 +62,7 @@ from shapeloss.seismic import (
     PhaseNet,
     SyntheticBatches,
     SyntheticConfig,
+    jitter_s_picks,
     load_phasenet_folder,
     random_crops,
     split_by_trace,
@@ -112,6 +113,11 @@ def make_data(args: argparse.Namespace, seed: int):
         return train, held_out(args.dev_windows, 1), held_out(args.eval_windows, 2)
 
     traces = load_phasenet_folder(args.data_path)
+    emergent_names: set[str] = set()
+    if args.label_jitter:
+        # The same perturbed picks for every seed: they are the dataset's "analyst", not noise of a run.
+        traces, emergent = jitter_s_picks(traces, seed=0)
+        emergent_names = {t.name for t, e in zip(traces, emergent) if e}
     splits = split_by_trace(traces)
     train = NpzBatches(splits["train"], args.batch_size, seed=seed)
 
@@ -119,8 +125,11 @@ def make_data(args: argparse.Namespace, seed: int):
         rng = np.random.default_rng([10**6 + stream, seed])
         idx = np.repeat(np.arange(len(group)), args.crops_per_trace)
         x, y, _ = random_crops(group, idx, rng)
-        single = np.array([group[i].components == 1 for i in idx])
-        return EvalSet(x, y, idx, {"single_component": single})
+        subsets = {"single_component": np.array([group[i].components == 1 for i in idx])}
+        if args.label_jitter:
+            subsets["emergent_S"] = np.array([group[i].name in emergent_names for i in idx])
+            subsets["impulsive_S"] = ~subsets["emergent_S"]
+        return EvalSet(x, y, idx, subsets)
 
     return train, crops(splits["dev"], 1), crops(splits["test"], 2)
 
@@ -558,6 +567,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     p.add_argument("--eval-windows", type=int)
     p.add_argument("--dev-windows", type=int)
+    p.add_argument("--label-jitter", action="store_true",
+                   help="real data: perturb S picks of emergent onsets (lowest STA/LTA half) like analysts disagree")
     p.add_argument("--crops-per-trace", type=int, default=10, help="real data: evaluation crops per trace")
     p.add_argument("--curve-every", type=int, default=250)
     p.add_argument("--curve-windows", type=int, default=128)
@@ -617,6 +628,8 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     if argv is None:
         command = "python benchmarks/seismic_s_phase.py" + ("" if len(sys.argv) == 1 else " " + shlex.join(sys.argv[1:]))
     data_tag = "synthetic" if args.data_kind == "synthetic" else ("ncedc" if args.data == "ncedc" else "npz")
+    if args.label_jitter and args.data_kind != "synthetic":
+        data_tag += "_jitter"
     stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
     out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()

@@ -9,9 +9,11 @@ from .npz import (
     DEFAULT_NCEDC_PATH,
     NpzBatches,
     PhaseNetTrace,
+    jitter_s_picks,
     load_phasenet_folder,
     random_crops,
     read_phasenet_npz,
+    s_onset_sharpness,
     split_by_trace,
 )
 from .phasenet import PHASES, PhaseNet
@@ -42,5 +44,7 @@ __all__ = [
     "split_by_trace",
     "random_crops",
     "NpzBatches",
+    "s_onset_sharpness",
+    "jitter_s_picks",
     "DEFAULT_NCEDC_PATH",
 ]

@@ -12,6 +12,7 @@ must be cropped at random positions, or a network learns the position instead of
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import warnings
@@ -27,6 +28,8 @@ from ..errors import DataFormatError, InvalidArgumentError
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
 
 __all__ = [
+    "s_onset_sharpness",
+    "jitter_s_picks",
     "PhaseNetTrace",
     "read_phasenet_npz",
     "load_phasenet_folder",
@@ -310,3 +313,63 @@ class NpzBatches:
         indices = rng.integers(0, len(self.traces), self.batch_size)
         windows, labels, _ = random_crops(self.traces, indices, rng, self.length)
         return torch.from_numpy(windows), torch.from_numpy(labels)
+
+
+def s_onset_sharpness(trace: PhaseNetTrace, sta: int = 20, lta: int = 200, search: tuple[int, int] = (-20, 50)) -> float:
+    """How impulsive a trace's S onset is: the peak STA/LTA of the S energy near the S pick.
+
+    The energy is the sum of squares of the horizontals (of the vertical for a single-component
+    trace); STA over ``sta`` samples after each sample, LTA over the ``lta`` samples before it.
+    A sharp (impulsive) S onset gives a large ratio, an emergent one a small ratio.
+    """
+    x = trace.data[:2] if np.abs(trace.data[:2]).max() > 0 else trace.data[2:]
+    energy = np.square(x.astype(np.float64)).sum(axis=0)
+    csum = np.concatenate([[0.0], np.cumsum(energy)])
+    n = energy.size
+    best = 0.0
+    for t in range(max(lta, trace.its + search[0]), min(n - sta, trace.its + search[1]) + 1):
+        short = (csum[t + sta] - csum[t]) / sta
+        long = (csum[t] - csum[t - lta]) / lta
+        best = max(best, short / max(long, 1e-12 * max(short, 1e-300)))
+    return float(best)
+
+
+def jitter_s_picks(
+    traces: list[PhaseNetTrace],
+    seed: int = 0,
+    emergent_share: float = 0.5,
+    jitter: float = 25.0,
+    burst_bias: float = 0.5,
+    burst_window: int = 150,
+) -> tuple[list[PhaseNetTrace], np.ndarray]:
+    """Perturb real S picks the way analysts disagree, with the uncertainty tied to the waveform.
+
+    Traces whose S onset is among the least sharp (lowest :func:`s_onset_sharpness`, a share
+    ``emergent_share`` of the traces) count as emergent: their pick moves by Gaussian jitter of
+    ``jitter`` samples plus a bias towards the S energy peak (the largest STA within
+    ``burst_window`` samples after the pick) of a random fraction in ``[0, burst_bias]`` of the
+    distance. Impulsive onsets keep their pick. Each trace is perturbed once (an analyst picks
+    a trace once), seeded by ``seed``; P picks are untouched.
+
+    Returns:
+        ``(new traces, emergent mask)``; the new traces share their data with the old ones.
+    """
+    if not 0.0 <= emergent_share <= 1.0:
+        raise InvalidArgumentError(f"emergent_share: expected a share in [0, 1], got {emergent_share!r}")
+    sharpness = np.array([s_onset_sharpness(t) for t in traces])
+    cut = np.quantile(sharpness, emergent_share) if traces else 0.0
+    emergent = sharpness < cut if emergent_share < 1.0 else np.ones(len(traces), dtype=bool)
+    out = []
+    for k, trace in enumerate(traces):
+        rng = np.random.default_rng([int(seed), int(hashlib.sha256(trace.name.encode()).hexdigest()[:8], 16)])
+        its = trace.its
+        if emergent[k]:
+            x = trace.data[:2] if np.abs(trace.data[:2]).max() > 0 else trace.data[2:]
+            energy = np.square(x.astype(np.float64)).sum(axis=0)
+            window = energy[its : its + burst_window]
+            smooth = np.convolve(window, np.ones(20) / 20, mode="same") if window.size >= 20 else window
+            burst = its + int(np.argmax(smooth)) if smooth.size else its
+            shift = jitter * rng.standard_normal() + rng.uniform(0.0, burst_bias) * (burst - its)
+            its = int(np.clip(round(its + shift), trace.itp + 1, trace.data.shape[1] - 1))
+        out.append(dataclasses.replace(trace, its=its))
+    return out, emergent

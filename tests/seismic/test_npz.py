@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from shapeloss.errors import DataFormatError
-from shapeloss.seismic import load_phasenet_folder, random_crops, read_phasenet_npz, split_by_trace
+from shapeloss.seismic import (
+    jitter_s_picks,
+    load_phasenet_folder,
+    random_crops,
+    read_phasenet_npz,
+    s_onset_sharpness,
+    split_by_trace,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "phasenet_ncedc"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/phasenet_ncedc is absent")
@@ -87,3 +94,16 @@ def test_truncated_or_missing_file(tmp_path):
         read_phasenet_npz(tmp_path / "absent.npz")
     with pytest.raises(DataFormatError, match="no such folder"):
         load_phasenet_folder(tmp_path / "nowhere")
+
+
+@needs_shared
+def test_label_jitter_moves_only_emergent_s_picks(traces):
+    new, emergent = jitter_s_picks(traces, seed=0, emergent_share=0.5)
+    again, _ = jitter_s_picks(traces, seed=0, emergent_share=0.5)
+    shift = np.array([n.its - t.its for n, t in zip(new, traces)])
+    assert [t.its for t in new] == [t.its for t in again]  # seeded
+    assert abs(emergent.mean() - 0.5) < 0.05
+    assert np.all(shift[~emergent] == 0) and shift[emergent].std() > 10
+    assert all(n.itp == t.itp and n.data is t.data for n, t in zip(new, traces))
+    sharp = np.array([s_onset_sharpness(t) for t in traces])
+    assert sharp[emergent].max() <= sharp[~emergent].min()
