@@ -457,7 +457,106 @@ def _edges_cases() -> list[Case]:
     ]
 
 
-ALL_CASES = CASES + _diagnostics_cases() + _seismic_cases() + _edges_cases()
+# --------------------------------------------------------------------------- ECG (WFDB, LUDB)
+
+def write_record(folder: Path, name: str = "1", header: str | None = None, dat: bytes | None = None,
+                 annotations: bytes | None = None) -> Path:
+    """A one-lead format-16 record ``name`` (10 samples, lead ``i``) with a P wave annotated."""
+    folder.mkdir(parents=True, exist_ok=True)
+    digital = np.arange(10, dtype="<i2")
+    (folder / f"{name}.hea").write_text(header or f"{name} 1 500 10\n{name}.dat 16 1000(0)/mV 16 0 0 45 0 i\n")
+    (folder / f"{name}.dat").write_bytes(digital.tobytes() if dat is None else dat)
+    words = [(39 << 10) | 2, (24 << 10) | 2, (40 << 10) | 2, 0]  # ( at 2, p at 4, ) at 6
+    (folder / f"{name}.i").write_bytes(annotations or b"".join(w.to_bytes(2, "little") for w in words))
+    return folder / name
+
+
+def _ecg_cases() -> list[Case]:
+    from shapeloss.ecg import ludb
+    from shapeloss.ecg import wfdb_format as W
+
+    def signals(tmp: Path, **kw: object) -> object:
+        return W.read_signals(write_record(tmp, **kw))  # type: ignore[arg-type]
+
+    def hea(text: str) -> Callable[[Path], object]:
+        return lambda t: signals(t, header=text)
+
+    def record(tmp: Path, **kw: object) -> object:
+        write_record(tmp / "data", **kw)  # type: ignore[arg-type]
+        return ludb.read_record(tmp, "1")
+
+    far_peak = b"".join(w.to_bytes(2, "little") for w in ((39 << 10) | 2, (24 << 10) | 500, (40 << 10) | 2, 0))
+    return [
+        Case("wfdb-header-missing", lambda t: W.read_header(t / "none.hea"), DataFormatError, "none.hea"),
+        Case("wfdb-header-empty", hea("# only a comment\n"), DataFormatError, "record line"),
+        Case("wfdb-header-binary", lambda t: W.read_header(write_bytes(t, "b.hea", b"\xff\xfe1 1 500\n")), DataFormatError, "header"),
+        Case("wfdb-header-multisegment", hea("1/2 1 500 10\n1.dat 16 200 16 0 0 45 0 i\n"), DataFormatError, "record name"),
+        Case("wfdb-n-signals-text", hea("1 x 500 10\n"), DataFormatError, "n_signals"),
+        Case("wfdb-n-signals-negative", hea("1 -1 500 10\n"), DataFormatError, "n_signals"),
+        Case("wfdb-sampling-rate-text", hea("1 1 fast 10\n1.dat 16 200 16 0 0 45 0 i\n"), DataFormatError, "sampling frequency"),
+        Case("wfdb-sampling-rate-zero", hea("1 1 0 10\n1.dat 16 200 16 0 0 45 0 i\n"), DataFormatError, "sampling frequency"),
+        Case("wfdb-signal-lines-missing", hea("1 2 500 10\n1.dat 16 200 16 0 0 45 0 i\n"), DataFormatError, "signal lines"),
+        Case("wfdb-gain-malformed", hea("1 1 500 10\n1.dat 16 2x0 16 0 0 45 0 i\n"), DataFormatError, "gain"),
+        Case("wfdb-gain-not-a-number", hea("1 1 500 10\n1.dat 16 e(0)/mV 16 0 0 45 0 i\n"), DataFormatError, "gain"),
+        Case("wfdb-format-212", hea("1 1 500 10\n1.dat 212 200 16 0 0 45 0 i\n"), DataFormatError, "signal format"),
+        Case("wfdb-file-outside-folder", hea("1 1 500 10\n../1.dat 16 200 16 0 0 45 0 i\n"), DataFormatError, "signal file name"),
+        Case("wfdb-dat-truncated", lambda t: signals(t, dat=np.arange(10, dtype="<i2").tobytes()[:15]), DataFormatError, "size"),
+        Case("wfdb-dat-initial-value", lambda t: signals(t, dat=np.arange(1, 11, dtype="<i2").tobytes()), DataFormatError, "initial value"),
+        Case("wfdb-dat-checksum", lambda t: signals(t, dat=np.array([0] * 9 + [7], dtype="<i2").tobytes()), DataFormatError, "checksum"),
+        Case("wfdb-annotation-missing", lambda t: W.read_annotations(t / "1.i"), DataFormatError, "1.i"),
+        Case("wfdb-annotation-skip-cut", lambda t: W.read_annotations(write_bytes(t, "a.i", (59 << 10).to_bytes(2, "little") + b"\x00")), DataFormatError, "SKIP"),
+        Case("ludb-records-list-missing", lambda t: ludb.record_ids(t), DataFormatError, "RECORDS"),
+        Case("ludb-record-missing", lambda t: ludb.read_record(t, "7"), DataFormatError, "7.hea"),
+        Case("ludb-unknown-lead", lambda t: (write_record(t / "data"), ludb.read_record(t, "1", leads=["v7"])), InvalidArgumentError, "leads"),
+        Case("ludb-annotation-outside-record", lambda t: record(t, annotations=far_peak), DataFormatError, "sample"),
+        Case("ludb-unknown-on-error", lambda t: ludb.load_ludb(t, on_error="ignore"), InvalidArgumentError, "on_error"),
+        Case("ludb-unpaired-boundary", lambda t: ludb.parse_waves([W.Annotation(5, ")")], strict=True), DataFormatError, "sample 5"),
+        Case("ludb-boundary-width", lambda t: ludb.boundary_targets([], 100, width=0.0), InvalidArgumentError, "width"),
+        Case("ludb-split-fractions", lambda t: ludb.split_records(["1", "2"], (0.5, 0.6, 0.1)), InvalidArgumentError, "fractions"),
+    ]
+
+
+# --------------------------------------------------------------------------- continuous picking
+
+def _annotate_cases() -> list[Case]:
+    from shapeloss.seismic import PhaseNet
+    from shapeloss.seismic.annotate import annotate
+
+    net = PhaseNet(filters_root=2, depth=2)
+    x = np.random.default_rng(0).standard_normal((3, 400)).astype(np.float32)
+
+    def pick(data: object = x, **kw: object) -> Callable[[Path], object]:
+        options: dict[str, object] = {"sampling_rate": 100.0, "window": 200, "overlap": 100}
+        options.update(kw)
+        return lambda t: annotate(data, net, **options)  # type: ignore[arg-type]
+
+    return [
+        Case("annotate-no-sampling-rate", pick(sampling_rate=None), InvalidArgumentError, "sampling_rate"),
+        Case("annotate-sampling-rate-nan", pick(sampling_rate=NAN), InvalidArgumentError, "sampling_rate"),
+        Case("annotate-sampling-rate-negative", pick(sampling_rate=-100.0), InvalidArgumentError, "sampling_rate"),
+        Case("annotate-model-rate-zero", pick(target_rate=0.0), InvalidArgumentError, "target_rate"),
+        Case("annotate-model-not-module", lambda t: annotate(x, "phasenet", sampling_rate=100.0), TypeError, "model"),  # type: ignore[arg-type]
+        Case("annotate-components", pick(np.zeros((2, 400))), ShapeMismatchError, "data"),
+        Case("annotate-rank-3", pick(np.zeros((1, 3, 400))), ShapeMismatchError, "data"),
+        Case("annotate-empty-record", pick(np.zeros((3, 0))), ShapeMismatchError, "data"),
+        Case("annotate-text-samples", pick(np.full((3, 400), "a")), ShapeMismatchError, "data"),
+        Case("annotate-infinite-samples", pick(np.full((3, 400), INF)), DataFormatError, "data"),
+        Case("annotate-short-record", pick(np.zeros((3, 50)), short="raise"), InvalidArgumentError, "data"),
+        Case("annotate-window-too-small", pick(window=1), InvalidArgumentError, "window"),
+        Case("annotate-overlap-too-large", pick(overlap=200), InvalidArgumentError, "overlap"),
+        Case("annotate-blinding", pick(blinding=80), InvalidArgumentError, "blinding"),
+        Case("annotate-stacking", pick(stacking="median"), InvalidArgumentError, "stacking"),
+        Case("annotate-short-option", pick(short="drop"), InvalidArgumentError, "short"),
+        Case("annotate-threshold-nan", pick(threshold=NAN), InvalidArgumentError, "threshold"),
+        Case("annotate-threshold-missing-phase", pick(threshold={"P": 0.5}), InvalidArgumentError, "threshold"),
+        Case("annotate-pick-unknown-phase", pick(pick_phases=["Pg"]), InvalidArgumentError, "pick_phases"),
+        Case("annotate-phases-vs-model", pick(phases=("P", "S")), ShapeMismatchError, "model output"),
+        Case("annotate-component-order", pick(component_order="ZZE"), InvalidArgumentError, "component_order"),
+        Case("annotate-start-time", pick(start_time="yesterday"), InvalidArgumentError, "start_time"),
+    ]
+
+
+ALL_CASES = CASES + _diagnostics_cases() + _seismic_cases() + _edges_cases() + _ecg_cases() + _annotate_cases()
 
 
 def test_case_ids_are_unique():
@@ -510,3 +609,67 @@ def test_folder_unknown_on_error(tmp_path: Path):
 
     with pytest.raises(InvalidArgumentError, match="on_error: expected"):
         load_phasenet_folder(tmp_path, on_error="ignore")
+
+
+def test_ludb_skip_leaves_out_bad_records_with_one_warning(tmp_path: Path):
+    from shapeloss.ecg import ludb
+
+    write_record(tmp_path / "data", "1")
+    write_record(tmp_path / "data", "2", dat=b"\x00" * 7)  # truncated signal file
+    write_record(tmp_path / "data", "3")
+    (tmp_path / "data" / "3.hea").write_bytes(b"\xff\xfe")  # damaged header
+    (tmp_path / "RECORDS").write_text("data/1\ndata/2\ndata/3\n")
+    with pytest.raises(DataFormatError, match="2.dat"):
+        ludb.load_ludb(tmp_path)
+    with pytest.warns(UserWarning) as caught:
+        records = ludb.load_ludb(tmp_path, on_error="skip")
+    assert [r.record for r in records] == ["1"]
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "skipped 2 of 3" in message and "record 2" in message and "record 3" in message
+
+
+# --------------------------------------------------------------------------- command lines
+
+
+@dataclass(frozen=True)
+class CliCase:
+    """``main(argv)`` must exit with status 2 and say ``says`` on stderr, without a traceback."""
+
+    id: str
+    program: str
+    argv: Callable[[Path], list[str]]
+    says: str
+
+
+CLI_CASES = [
+    CliCase("cli-no-command", "shapeloss", lambda t: [], "required"),
+    CliCase("cli-unknown-command", "shapeloss", lambda t: ["frobnicate"], "invalid choice"),
+    CliCase("cli-bench-unknown", "shapeloss", lambda t: ["bench", "nope"], "invalid choice"),
+    CliCase("cli-pick-model-missing", "shapeloss", lambda t: ["pick", str(t / "x.mseed"), "--model", str(t / "none.pt")], "model: expected an existing checkpoint"),
+    CliCase("cli-pick-model-junk", "shapeloss", lambda t: ["pick", str(t / "x.mseed"), "--model", str(write_bytes(t, "m.pt", b"junk"))], "model: expected a readable checkpoint"),
+    CliCase("cli-pick-threshold-text", "shapeloss", lambda t: ["pick", "x.mseed", "--model", "m.pt", "--threshold", "high"], "--threshold"),
+    CliCase("cli-diagnose-report-missing", "shapeloss", lambda t: ["diagnose", "report", str(t / "none.npz"), "--out", str(t)], "expected an existing .npz file"),
+    CliCase("diag-cli-report-junk", "diagnostics", lambda t: ["report", str(write_bytes(t, "j.npz", b"junk")), "--out", str(t)], "j.npz: expected an .npz archive"),
+    CliCase("diag-cli-landscape-sigma", "diagnostics", lambda t: ["landscape", "--sigma", "-1", "--out", str(t)], "sigma: expected a positive float"),
+    CliCase("diag-cli-simulate-spread", "diagnostics", lambda t: ["simulate", "--spreads", "0", "--steps", "1", "--out", str(t)], "spread: expected"),
+    CliCase("diag-cli-history-no-step", "diagnostics", lambda t: ["history", "--log", str(write_bytes(t, "l.csv", b"a\n1\n")), "--out", str(t)], "expected a 'step' field"),
+    CliCase("diag-cli-history-nothing", "diagnostics", lambda t: ["history", "--out", str(t)], "expected --log and/or --tracked"),
+    CliCase("diag-cli-unknown-loss", "diagnostics", lambda t: ["landscape", "--loss", "hinge", "--out", str(t)], "invalid choice"),
+]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
+def test_command_line_bad_input_exits_2_with_a_message(case: CliCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    if case.program == "shapeloss":
+        from shapeloss.cli import main
+    else:
+        from shapeloss.diagnostics.__main__ import main
+    try:
+        status = main(case.argv(tmp_path))
+    except SystemExit as exit:  # argparse's own usage errors
+        status = exit.code
+    err = capsys.readouterr().err
+    assert status == 2, (status, err)
+    assert case.says in err, err
+    assert "Traceback" not in err

@@ -17,13 +17,14 @@ Targets per lead, with ``L`` samples:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_positive_int
+from .._validation import check_choice, check_positive_int
 from ..errors import DataFormatError, InvalidArgumentError
 from .wfdb_format import Annotation, read_annotations, read_signals
 
@@ -164,7 +165,7 @@ def record_ids(root: str | Path) -> list[str]:
     try:
         lines = path.read_text().split()
     except OSError as e:
-        raise DataFormatError(f"{path}: cannot read the record list ({e})") from None
+        raise DataFormatError(f"{path}: expected a readable record list, got {type(e).__name__}: {e.strerror or e}") from None
     return [ln.split("/")[-1] for ln in lines]
 
 
@@ -187,17 +188,43 @@ def read_record(root: str | Path, record: str | int, leads: Iterable[str] | None
             raise InvalidArgumentError(f"leads: expected names among {names}, got {lead!r}")
         path = base.with_name(f"{base.name}.{lead}")
         waves[lead] = parse_waves(read_annotations(path), source=str(path))
+        outside = [w.peak for w in waves[lead] if not 0 <= w.peak < signals.shape[1]]
+        if outside:
+            raise DataFormatError(
+                f"{path}: sample: expected wave peaks inside the record [0, {signals.shape[1]}), got {outside[:5]}"
+            )
     return EcgRecord(str(record), signals, header.sampling_rate, names, waves)
 
 
-def load_ludb(root: str | Path | None = None, records: Iterable[str | int] | None = None) -> list[EcgRecord]:
-    """Read several records (default: all in ``RECORDS``) from ``root`` (default :func:`default_ludb_root`)."""
+def load_ludb(
+    root: str | Path | None = None, records: Iterable[str | int] | None = None, on_error: str = "raise"
+) -> list[EcgRecord]:
+    """Read several records (default: all in ``RECORDS``) from ``root`` (default :func:`default_ludb_root`).
+
+    ``on_error="skip"`` leaves out records that cannot be read (a truncated
+    signal file, a damaged header or annotation) and lists them in one
+    ``UserWarning``; ``"raise"`` (default) stops at the first with its error.
+    """
+    check_choice(on_error, "on_error", ("raise", "skip"))
     if root is None:
         root = default_ludb_root()
         if root is None:
             raise DataFormatError("root: expected a LUDB folder (set SHAPELOSS_LUDB), got none found")
     ids = record_ids(root) if records is None else [str(r) for r in records]
-    return [read_record(root, r) for r in ids]
+    if on_error == "raise":
+        return [read_record(root, r) for r in ids]
+    out, bad = [], []
+    for r in ids:
+        try:
+            out.append(read_record(root, r))
+        except DataFormatError as error:
+            bad.append(f"record {r}: {error}")
+    if ids and not out:
+        raise DataFormatError(f"{root}: expected at least one readable record, got {len(bad)} unreadable: {bad[0]}")
+    if bad:
+        listing = "\n  ".join(bad)
+        warnings.warn(f"{root}: skipped {len(bad)} of {len(ids)} unreadable record(s):\n  {listing}", UserWarning, stacklevel=2)
+    return out
 
 
 def annotated_span(waves: Sequence[Wave]) -> tuple[int, int] | None:

@@ -102,7 +102,7 @@ def read_header(path: str | Path) -> Header:
     try:
         text = path.read_bytes().decode("ascii")
     except OSError as e:
-        raise DataFormatError(f"{path}: cannot read the header ({e})") from None
+        raise DataFormatError(f"{path}: expected a readable header, got {type(e).__name__}: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         raise DataFormatError(f"{path}: header: expected ASCII text, got byte {e.object[e.start]:#x} at offset {e.start}") from None
     lines = [ln.strip() for ln in text.splitlines()]
@@ -176,11 +176,15 @@ def read_signals(path: str | Path, verify: bool = True) -> tuple[np.ndarray, Hea
         raise DataFormatError(
             f"{hea}: signal format: expected format 16 in a single file, got formats {sorted(fmts)} in {sorted(files)}"
         )
-    dat = hea.with_name(files.pop())
+    name = files.pop()
+    if Path(name).name != name or name in ("", ".", ".."):
+        # a header from elsewhere must not make us read a file outside the record's folder
+        raise DataFormatError(f"{hea}: signal file name: expected a file next to the header, got {name!r}")
+    dat = hea.with_name(name)
     try:
         raw = np.fromfile(dat, dtype="<i2")
     except OSError as e:
-        raise DataFormatError(f"{dat}: cannot read the signal file ({e})") from None
+        raise DataFormatError(f"{dat}: expected a readable signal file, got {type(e).__name__}: {e.strerror or e}") from None
     n = len(header.signals)
     expected = header.n_samples if header.n_samples >= 0 else raw.size // n
     if raw.size != expected * n:
@@ -217,7 +221,7 @@ def read_annotations(path: str | Path) -> list[Annotation]:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise DataFormatError(f"{path}: cannot read the annotation file ({e})") from None
+        raise DataFormatError(f"{path}: expected a readable annotation file, got {type(e).__name__}: {e.strerror or e}") from None
     out: list[Annotation] = []
     sample, i = 0, 0
     while i + 1 < len(data):
