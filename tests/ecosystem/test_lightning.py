@@ -49,7 +49,7 @@ def _quiet():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*number of training batches.*")
         warnings.filterwarnings("ignore", ".*no `val_dataloader`.*")
-        warnings.filterwarnings("ignore", ".*LeafSpec.*", DeprecationWarning)
+        warnings.filterwarnings("ignore", ".*LeafSpec.*")
         yield
 
 
