@@ -164,3 +164,19 @@ def test_tiny_seisbench_dataset_on_disk(tmp_path, monkeypatch):
         resolve_seisbench_path("seisbench:stead")
     with pytest.raises(DataFormatError, match="expected split 'val'"):
         load_seisbench_traces(folder, split="val")
+
+
+def test_shapeloss_annotate_runs_a_seisbench_phasenet():
+    """Our continuous picker with SeisBench's PhaseNet: probabilities out (activation=None),
+    channels noise/P/S, components Z/N/E."""
+    from shapeloss.seismic.annotate import annotate
+
+    torch.manual_seed(0)
+    model = sbm.PhaseNet()
+    stream = obspy.read()
+    with pytest.warns(UserWarning, match="zero-padded"):
+        out = annotate(stream, model, activation=None, phases=("noise", "P", "S"), component_order="ZNE")
+    trace = out.traces[0]
+    assert trace.data.shape == (3, 3000)
+    np.testing.assert_allclose(trace.data.sum(axis=0), 1.0, rtol=1e-5)  # a softmax over the three
+    assert {p.phase for p in out.picks} <= {"P", "S"}
