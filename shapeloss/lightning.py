@@ -42,7 +42,7 @@ from ._validation import check_positive_int, check_weight
 from .errors import NonFiniteLossError
 from .losses import ShapeLoss
 
-__all__ = ["ShapeLossModule"]
+__all__ = ["ShapeLossModule", "TrackedSamples"]
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
@@ -225,3 +225,61 @@ class ShapeLossModule(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.batches_seen = int(checkpoint.get("shapeloss_batches_seen", 0))
+
+
+class TrackedSamples(L.Callback):
+    """Predictions on fixed inputs every ``every`` batches, drawn into the Lightning logger.
+
+    The Lightning counterpart of :meth:`AdversarialTrainer.track` with the figure of
+    :func:`shapeloss.loggers.tracked_figure`: each record is ``(batch, probabilities)``, kept in
+    :attr:`history`; the figure goes to a ``TensorBoardLogger`` (``add_figure``) or an
+    ``MLFlowLogger`` (``log_figure``) on rank 0, and is skipped for other loggers.
+
+    Args:
+        inputs: ``(B, C, *)`` fixed inputs (a few windows).
+        every: record every ``every`` training batches (and before the first).
+        labels: ``(B, C, L)`` labels drawn behind 1D predictions.
+        channel_names: names of the channels, for the legend.
+        tag: the figure's tag / artifact folder.
+    """
+
+    def __init__(self, inputs: Tensor, every: int = 100, labels: Any = None,
+                 channel_names: Sequence[str] | None = None, tag: str = "tracked") -> None:
+        if not isinstance(inputs, Tensor):
+            raise TypeError(f"inputs: expected a torch.Tensor, got {type(inputs).__name__}")
+        self.inputs = inputs.detach()
+        self.every = check_positive_int(every, "every")
+        self.labels, self.channel_names, self.tag = labels, channel_names, tag
+        self.history: list[tuple[int, Any]] = []
+
+    @torch.no_grad()
+    def _record(self, trainer: Any, module: ShapeLossModule) -> None:
+        was_training = module.training
+        module.eval()
+        try:
+            probs = module.loss.activation(module.generator(self.inputs.to(module.device))).float().cpu().numpy()
+        finally:
+            module.train(was_training)
+        step = module.batches_seen
+        self.history.append((step, probs))
+        if not trainer.is_global_zero or trainer.logger is None:
+            return
+        from .loggers import tracked_figure
+
+        fig = tracked_figure(self.history, self.labels, self.channel_names)
+        experiment = trainer.logger.experiment
+        try:
+            if hasattr(experiment, "add_figure"):  # TensorBoard
+                experiment.add_figure(self.tag, fig, step, close=False)
+            elif hasattr(experiment, "log_figure") and hasattr(trainer.logger, "run_id"):  # MLflow
+                experiment.log_figure(trainer.logger.run_id, fig, f"{self.tag}/step_{step:07d}.png")
+        finally:
+            fig.clear()
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        if not self.history:
+            self._record(trainer, pl_module)
+
+    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        if pl_module.batches_seen % self.every == 0:
+            self._record(trainer, pl_module)

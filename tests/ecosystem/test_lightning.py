@@ -154,3 +154,25 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(tmp_path):
             assert not torch.equal(value, r0["initial"][key]), f"{key} did not train"
     ckpt = torch.load(tmp_path / "last.ckpt", weights_only=False)
     assert len(ckpt["optimizer_states"]) == 2 and len(ckpt["lr_schedulers"]) == 2
+
+
+def test_tracked_samples_go_to_the_tensorboard_logger(tmp_path):
+    pytest.importorskip("tensorboard", reason="tensorboard (extra 'logging') not installed")
+    from lightning.pytorch.loggers import TensorBoardLogger
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from shapeloss.lightning import TrackedSamples
+
+    ds = _data(8)
+    net, loss = _parts()
+    tracked = TrackedSamples(ds.tensors[0][:2], every=2)
+    logger = TensorBoardLogger(tmp_path, name="tb", version=0)
+    L.Trainer(accelerator="cpu", devices=1, max_steps=8, logger=logger, enable_checkpointing=False,
+              enable_progress_bar=False, enable_model_summary=False, callbacks=[tracked],
+              log_every_n_steps=1).fit(ShapeLossModule(net, loss), DataLoader(ds, batch_size=4))
+    assert [s for s, _ in tracked.history] == [0, 2, 4]
+    assert tracked.history[0][1].shape == (2, 1, 64)
+    logger.experiment.flush()
+    acc = EventAccumulator(str(tmp_path / "tb" / "version_0")).Reload()
+    assert [e.step for e in acc.Images("tracked")] == [0, 2, 4]
+    assert "base" in acc.Tags()["scalars"]
