@@ -144,10 +144,25 @@ def evaluate_1d(probs: np.ndarray, test, args) -> dict:
             "residual_mean": picks["residual_mean"],
             "residual_std": picks["residual_std"],
         }
-    # Where does the net put its highest peak: on the onset or on the burst?
-    top = probs[:, 0].argmax(axis=-1)
-    out["argmax_near_burst_share"] = float(np.mean(np.abs(top - test.bursts.numpy()) <= 10))
-    out["false_peak_share"] = float(np.mean((probs[:, 0] >= 0.5).any(-1) & (np.abs(top - test.onsets.numpy()) > 30)))
+    # Shape of the answer: where the highest peak is, how wide it is, and how often
+    # a peak >= 0.5 appears far (> 30 samples) from the true onset.
+    p = probs[:, 0]
+    top = p.argmax(axis=-1)
+    half = p >= 0.5 * p.max(axis=-1, keepdims=True)
+    widths = []
+    for i, t in enumerate(top):
+        lo, hi = t, t
+        while lo > 0 and half[i, lo - 1]:
+            lo -= 1
+        while hi < p.shape[1] - 1 and half[i, hi + 1]:
+            hi += 1
+        widths.append(hi - lo + 1)
+    far = np.abs(np.arange(p.shape[1])[None, :] - test.onsets.numpy()[:, None]) > 30
+    out["shape"] = {
+        "argmax_near_burst_share": float(np.mean(np.abs(top - test.bursts.numpy()) <= 10)),
+        "false_peak_share": float(np.mean(((p >= 0.5) & far).any(-1))),
+        "fwhm_median": float(np.median(widths)),
+    }
     return out
 
 
@@ -183,7 +198,8 @@ def run_1d(args) -> dict:
                 flush=True,
             )
     table = summarise(results, ("labels", "effective"), ("labels", "band_share"), ("true_onsets", "effective"),
-                      ("labels", "f1@0.5"), ("labels", "residual_std"), ("labels", "median_peak_height"))
+                      ("labels", "f1@0.5"), ("labels", "residual_std"), ("labels", "median_peak_height"),
+                      ("shape", "fwhm_median"), ("shape", "false_peak_share"))
     if "bce" in results and "shapeloss" in results:
         sl = np.array([r["labels"]["effective"] for r in results["shapeloss"]], float)
         bce = np.array([r["labels"]["effective"] for r in results["bce"]], float)
@@ -362,7 +378,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--widths", type=int, nargs="+", default=[8, 16, 32, 64])
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--d-lr", type=float, default=2e-4)
-    p.add_argument("--weight", type=float, default=100.0, help="ShapeLoss lambda (1D)")
+    p.add_argument("--weight", type=float, default=10.0, help="ShapeLoss lambda (1D)")
     p.add_argument("--critic", default="light", choices=["light", "global", "patch", "reference"])
     p.add_argument("--pos-weight", type=float, default=10.0)
     p.add_argument("--cdf-weight", type=float, default=1.0)
