@@ -673,3 +673,10 @@ def test_command_line_bad_input_exits_2_with_a_message(case: CliCase, tmp_path: 
     assert status == 2, (status, err)
     assert case.says in err, err
     assert "Traceback" not in err
+
+
+def test_docs_list_every_case():
+    """docs/reliability.md keeps the table: every row here has its line there."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
+    missing = [c.id for c in [*ALL_CASES, *CLI_CASES] if f"| `{c.id}` |" not in doc]
+    assert not missing, f"add these cases to docs/reliability.md: {missing}"
