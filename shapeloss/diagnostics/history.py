@@ -162,7 +162,7 @@ def read_npz(path: PathLike, required: Sequence[str], optional: Sequence[str] = 
             return {k: np.asarray(data[k]) for k in (*required, *optional) if k in data.files}
     except DataFormatError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as e:
         raise DataFormatError(f"{path}: expected an .npz archive, got an unreadable file ({type(e).__name__}: {e})") from None
 
 

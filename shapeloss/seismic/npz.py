@@ -45,7 +45,8 @@ DEFAULT_NCEDC_PATH = Path("..") / "shared" / "data" / "phasenet_ncedc"
 _COMPONENT_ORDER = "ENZ"
 
 # what numpy, zipfile and zlib raise on a corrupt or truncated archive
-_READ_ERRORS = (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, zlib.error)
+# (zipfile raises NotImplementedError for unknown compression or versions, RuntimeError for encryption)
+_READ_ERRORS = (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, zlib.error, NotImplementedError, RuntimeError)
 
 
 @dataclass
