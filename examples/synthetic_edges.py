@@ -5,8 +5,8 @@ timing jitter. The same U-Net, from the same initial weights, is trained with
 BCE alone and with ShapeLoss (BCE + a conditional critic); the suppression
 report shows how high each one's peaks rise at the labelled onsets.
 
-    python examples/synthetic_edges.py            # about 2 minutes on 1 CPU core
-    python examples/synthetic_edges.py --steps 1500
+    python examples/synthetic_edges.py            # a few minutes on 1 CPU core
+    python examples/synthetic_edges.py --steps 300   # too short: both arms stay suppressed
 """
 
 import argparse
@@ -25,7 +25,7 @@ from shapeloss.training import AdversarialTrainer
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--jitter", type=float, default=6.0, help="label timing jitter, samples")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -41,7 +41,7 @@ def main() -> None:
     for adversarial in (False, True):
         model = copy.deepcopy(init)
         critic = build_discriminator("light", label_channels=1, condition_channels=1, dims=1)
-        loss = ShapeLoss(nn.BCEWithLogitsLoss(), critic, weight=100.0, adversarial=adversarial)
+        loss = ShapeLoss(nn.BCEWithLogitsLoss(), critic, weight=10.0, adversarial=adversarial)
         trainer = AdversarialTrainer(
             model,
             loss,
