@@ -624,6 +624,7 @@ def run(argv: list[str] | None = None) -> dict:
 def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     started = time.perf_counter()
     load_start = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    commit = _git_commit()  # the code this run starts with
     command = "python benchmarks/seismic_s_phase.py" + ("" if not argv else " " + shlex.join(argv))
     if argv is None:
         command = "python benchmarks/seismic_s_phase.py" + ("" if len(sys.argv) == 1 else " " + shlex.join(sys.argv[1:]))
@@ -660,7 +661,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
         "environment": {
             "device": args.device if not args.device.startswith("cuda") else torch.cuda.get_device_name(),
             "threads": args.threads, "torch": torch.__version__, "python": platform.python_version(),
-            "commit": _git_commit(), "cpu_count": os.cpu_count(),
+            "commit": commit, "cpu_count": os.cpu_count(),
             # other jobs sharing the CPU slow a run down: the 1/5/15-min load averages at the start and end
             "load_average_start": load_start, "load_average_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         },
