@@ -203,7 +203,10 @@ def run_1d(args) -> dict:
     if "bce" in results and "shapeloss" in results:
         sl = np.array([r["labels"]["effective"] for r in results["shapeloss"]], float)
         bce = np.array([r["labels"]["effective"] for r in results["bce"]], float)
-        table["shapeloss_over_bce_effective"] = float(sl.sum() / max(bce.sum(), 1.0))
+        table["effective_total_bce"] = float(bce.sum())
+        table["effective_total_shapeloss"] = float(sl.sum())
+        # undefined (None in the JSON) when BCE has no effective detection at all
+        table["shapeloss_over_bce_effective"] = float(sl.sum() / bce.sum()) if bce.sum() > 0 else math.nan
     if args.figures:
         figure_1d(test, example, args)
     return {"config": cfg, "test_size": args.test_size, "per_seed": results, "summary": table}
@@ -356,7 +359,7 @@ def print_table(title: str, table: dict) -> None:
         print(f"| {arm} | " + " | ".join(cells) + " |")
     for k, v in table.items():
         if not isinstance(v, dict):
-            print(f"{k}: {v:.3f}")
+            print(f"{k}: {v:.3f}" if math.isfinite(v) else f"{k}: undefined")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
