@@ -63,9 +63,12 @@ def main() -> None:
     trainer.fit(lambda step: sample_windows(train, 16, 1024, np.random.default_rng(step)), steps=args.steps)
 
     probs = trainer.predict(torch.from_numpy(test.signals[:, None, :])).numpy()
-    # Only predictions inside each lead's annotated span count.
-    picks = [pick_boundaries(p, m, threshold=0.5, distance=100) for p, m in zip(probs, test.masks)]
-    metrics = delineation_metrics(picks, test.boundaries, sampling_rate=test.sampling_rate, tolerance_ms=150)
+    # Unmatched picks outside each lead's annotated span (its unannotated first
+    # and last beats) are not counted as false positives.
+    picks = [pick_boundaries(p, threshold=0.5, distance=100) for p in probs]
+    metrics = delineation_metrics(
+        picks, test.boundaries, sampling_rate=test.sampling_rate, tolerance_ms=150, spans=test.spans
+    )
     for name, m in metrics.items():
         print(
             f"{name:8s} Se {m['sensitivity']:.3f}  PPV {m['ppv']:.3f}  F1 {m['f1']:.3f}  "

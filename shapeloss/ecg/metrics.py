@@ -3,9 +3,13 @@
 The usual LUDB protocol (Kalyakulina et al., 2020; Moskalenko et al., 2020):
 a predicted boundary counts as a true positive when it lies within 150 ms of
 an annotated boundary of the same kind, each annotation matched at most once
-(:func:`shapeloss.metrics.match_peaks`, closest pairs first). Only predictions
-inside the annotated span of a lead are counted: the unannotated first and
-last beats must not produce false positives.
+(:func:`shapeloss.metrics.match_peaks`, closest pairs first). The unannotated
+first and last beats must not produce false positives, and the annotated span
+of a lead *starts* at its first onset and *ends* at its last offset (in LUDB,
+one QRS onset in nine is the first annotated sample of its lead): so predictions
+are matched wherever they are, and an unmatched prediction counts as a false
+positive only inside the span. Dropping every prediction outside the span
+instead would turn a QRS onset predicted one sample early into a miss.
 """
 
 from __future__ import annotations
@@ -31,10 +35,18 @@ class DelineationCounts:
         self.fn = 0
         self.errors: list[int] = []
 
-    def add(self, predicted: Sequence[int], annotated: Sequence[int], tolerance: int) -> None:
+    def add(
+        self, predicted: Sequence[int], annotated: Sequence[int], tolerance: int, span: tuple[int, int] | None = None
+    ) -> None:
+        """Match one lead; with ``span = (start, stop)``, unmatched predictions
+        outside ``[start, stop)`` are ignored rather than counted as false positives."""
         pairs = match_peaks(np.asarray(predicted, dtype=np.int64), np.asarray(annotated, dtype=np.int64), tolerance)
         self.tp += len(pairs)
-        self.fp += len(predicted) - len(pairs)
+        matched = {p for p, _ in pairs}
+        unmatched = [p for p in predicted if p not in matched]
+        if span is not None:
+            unmatched = [p for p in unmatched if span[0] <= p < span[1]]
+        self.fp += len(unmatched)
         self.fn += len(annotated) - len(pairs)
         self.errors.extend(p - a for p, a in pairs)
 
@@ -66,7 +78,11 @@ def _tolerance_samples(tolerance_ms: float, sampling_rate: float) -> int:
 
 
 def match_boundaries(
-    predicted: Sequence[int], annotated: Sequence[int], sampling_rate: float = 500.0, tolerance_ms: float = 150.0
+    predicted: Sequence[int],
+    annotated: Sequence[int],
+    sampling_rate: float = 500.0,
+    tolerance_ms: float = 150.0,
+    span: tuple[int, int] | None = None,
 ) -> dict[str, float]:
     """Match one lead's predicted boundaries of one kind to the annotated ones.
 
@@ -75,6 +91,8 @@ def match_boundaries(
         annotated: sample indices of annotated boundaries.
         sampling_rate: Hz.
         tolerance_ms: the largest accepted ``|predicted - annotated|``.
+        span: ``(start, stop)`` of the annotated span: unmatched predictions
+            outside it are not false positives (``None``: all count).
 
     Returns:
         The :meth:`DelineationCounts.summary` of this one lead.
@@ -85,7 +103,7 @@ def match_boundaries(
         (1, 1, 1, -20.0)
     """
     counts = DelineationCounts()
-    counts.add(list(predicted), list(annotated), _tolerance_samples(tolerance_ms, sampling_rate))
+    counts.add(list(predicted), list(annotated), _tolerance_samples(tolerance_ms, sampling_rate), span)
     return counts.summary(sampling_rate)
 
 
@@ -117,6 +135,7 @@ def delineation_metrics(
     sampling_rate: float = 500.0,
     tolerance_ms: float = 150.0,
     names: Sequence[str] = BOUNDARIES,
+    spans: Sequence[tuple[int, int]] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per-boundary metrics pooled over leads.
 
@@ -126,6 +145,8 @@ def delineation_metrics(
         sampling_rate: Hz.
         tolerance_ms: matching tolerance (150 ms in the LUDB literature).
         names: one name per boundary kind.
+        spans: one ``(start, stop)`` annotated span per lead; unmatched
+            predictions outside it are not false positives (``None``: all count).
 
     Returns:
         ``{name: summary}`` (see :meth:`DelineationCounts.summary`).
@@ -133,6 +154,8 @@ def delineation_metrics(
     if len(predicted) != len(annotated):
         raise ShapeMismatchError(f"annotated: expected {len(predicted)} leads (as predicted), got {len(annotated)}")
     tol = _tolerance_samples(tolerance_ms, sampling_rate)
+    if spans is not None and len(spans) != len(predicted):
+        raise ShapeMismatchError(f"spans: expected {len(predicted)} spans (one per lead), got {len(spans)}")
     counts = [DelineationCounts() for _ in names]
     for i, (pred, ann) in enumerate(zip(predicted, annotated)):
         if len(pred) != len(names) or len(ann) != len(names):
@@ -140,5 +163,6 @@ def delineation_metrics(
                 f"predicted[{i}]: expected {len(names)} boundary kinds, got {len(pred)} predicted and {len(ann)} annotated"
             )
         for c in range(len(names)):
-            counts[c].add(list(np.asarray(pred[c]).tolist()), list(np.asarray(ann[c]).tolist()), tol)
+            span = None if spans is None else (int(spans[i][0]), int(spans[i][1]))
+            counts[c].add(list(np.asarray(pred[c]).tolist()), list(np.asarray(ann[c]).tolist()), tol, span)
     return {name: counts[c].summary(sampling_rate) for c, name in enumerate(names)}

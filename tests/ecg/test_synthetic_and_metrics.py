@@ -122,3 +122,27 @@ def test_synthetic_boundaries_are_ordered():
     waves = make_synthetic_ecg(1, seed=3)[0].waves["synthetic"]
     pos = boundary_positions(waves)
     assert len(pos) == 6 and all(len(p) > 3 for p in pos)
+
+
+def test_span_ignores_unmatched_picks_outside_but_keeps_matches():
+    # The span starts at an onset (100): a pick one sample early still matches it;
+    # a pick in the unannotated beat before (20) is not a false positive.
+    m = match_boundaries([20, 99, 300], [100, 500], span=(100, 600))
+    assert (m["tp"], m["fp"], m["fn"]) == (1, 1, 1)
+    m_all = match_boundaries([20, 99, 300], [100, 500])
+    assert (m_all["tp"], m_all["fp"], m_all["fn"]) == (1, 2, 1)
+    ann = [[np.array([100])] * 6]
+    out = delineation_metrics([[np.array([99, 20])] * 6], ann, spans=[(100, 400)])
+    assert out["QRS_on"]["tp"] == 1 and out["QRS_on"]["fp"] == 0
+    with pytest.raises(ShapeMismatchError):
+        delineation_metrics([[np.array([99])] * 6], ann, spans=[])
+
+
+@settings(max_examples=40, deadline=None)
+@given(pred=positions, ann=positions, start=st.integers(0, 2500), length=st.integers(1, 2500))
+def test_span_only_removes_false_positives(pred, ann, start, length):
+    full = match_boundaries(pred, ann)
+    spanned = match_boundaries(pred, ann, span=(start, start + length))
+    assert spanned["tp"] == full["tp"] and spanned["fn"] == full["fn"]
+    outside = sum(1 for p in pred if not start <= p < start + length)
+    assert full["fp"] - outside <= spanned["fp"] <= full["fp"]
