@@ -126,12 +126,18 @@ class ReferenceCritic1d(_ConditionalCritic):
     ``cat([label, condition])`` -> Conv1d(64, k=11, s=2) -> Conv1d(64, k=11, s=2)
     -> Conv1d(128, k=5, s=2), each followed by BatchNorm and LeakyReLU(0.1),
     then flatten and one linear score. Padding is ``k // 2`` (3001 samples ->
-    376 positions after the three convolutions).
+    376 positions after the three convolutions). The linear score over every
+    position lets the critic judge each peak where it stands.
 
     Args:
         label_channels: channels of the label curve (3 for P, S, noise).
         condition_channels: channels of the condition (3 seismogram components).
         length: the window length the linear layer is sized for (3001 in the study).
+        width: channels of the first two convolutions (the third has twice as
+            many); 64 is the study's critic.
+        downsample: average-pool label and condition by this factor first
+            (1 = the study's critic). ``width=16, downsample=4`` is the
+            ``"compact"`` preset: the same layout at a small fraction of the cost.
 
     Shapes:
         label ``(B, label_channels, length)``, condition ``(B, condition_channels, length)``
@@ -140,29 +146,33 @@ class ReferenceCritic1d(_ConditionalCritic):
 
     dims = 1
 
-    def __init__(self, label_channels: int, condition_channels: int, length: int) -> None:
+    def __init__(
+        self, label_channels: int, condition_channels: int, length: int, width: int = 64, downsample: int = 1
+    ) -> None:
         super().__init__()
         self.label_channels = check_positive_int(label_channels, "label_channels")
         self.condition_channels = check_positive_int(condition_channels, "condition_channels")
         self.length = check_positive_int(length, "length", minimum=8)
+        self.downsample = check_positive_int(downsample, "downsample")
+        w = check_positive_int(width, "width")
         c = label_channels + condition_channels
         self.features = nn.Sequential(
-            nn.Conv1d(c, 64, 11, stride=2, padding=5), nn.BatchNorm1d(64), nn.LeakyReLU(0.1),
-            nn.Conv1d(64, 64, 11, stride=2, padding=5), nn.BatchNorm1d(64), nn.LeakyReLU(0.1),
-            nn.Conv1d(64, 128, 5, stride=2, padding=2), nn.BatchNorm1d(128), nn.LeakyReLU(0.1),
+            nn.Conv1d(c, w, 11, stride=2, padding=5), nn.BatchNorm1d(w), nn.LeakyReLU(0.1),
+            nn.Conv1d(w, w, 11, stride=2, padding=5), nn.BatchNorm1d(w), nn.LeakyReLU(0.1),
+            nn.Conv1d(w, 2 * w, 5, stride=2, padding=2), nn.BatchNorm1d(2 * w), nn.LeakyReLU(0.1),
         )
-        reduced = length
+        reduced = -(-length // self.downsample)  # ceil, as the pooling's ceil_mode
         for k, p in ((11, 5), (11, 5), (5, 2)):
             reduced = (reduced + 2 * p - k) // 2 + 1
-        self.score = nn.Linear(128 * reduced, 1)
+        self.score = nn.Linear(2 * w * reduced, 1)
 
     def forward(self, label: Tensor, condition: Tensor) -> Tensor:
-        x = self._join(label, condition)
-        if x.shape[-1] != self.length:
+        if isinstance(label, Tensor) and label.ndim == 3 and label.shape[-1] != self.length:
             raise ShapeMismatchError(
                 f"label: expected length {self.length} (ReferenceCritic1d is sized for it; "
                 f"use GlobalCritic or PatchCritic for other lengths), got shape {tuple(label.shape)}"
             )
+        x = self._join(label, condition)
         return self.score(rearrange(self.features(x), "b c l -> b (c l)"))
 
 
@@ -285,6 +295,18 @@ def _reference(label_channels: int, condition_channels: int, dims: int = 1, leng
     return ReferenceCritic1d(label_channels, condition_channels, length)
 
 
+def _compact(label_channels: int, condition_channels: int, dims: int = 1, length: int | None = None, **options: object) -> nn.Module:
+    # the study's layout (a score per position through one linear layer) on
+    # label and input pooled by 4, with a quarter of the channels
+    if dims != 1:
+        raise InvalidArgumentError(f"dims: expected 1 for the 'compact' critic (it is 1D only), got {dims!r}")
+    if length is None:
+        raise InvalidArgumentError("length: expected the window length for the 'compact' critic, got None")
+    settings: dict[str, object] = {"width": 16, "downsample": 4}
+    settings.update(options)
+    return ReferenceCritic1d(label_channels, condition_channels, length, **settings)  # type: ignore[arg-type]
+
+
 def _global(label_channels: int, condition_channels: int, dims: int = 1, length: int | None = None, **options: object) -> nn.Module:
     return GlobalCritic(label_channels, condition_channels, dims=dims, **options)  # type: ignore[arg-type]
 
@@ -303,6 +325,7 @@ def _light(label_channels: int, condition_channels: int, dims: int = 1, length: 
 
 PRESETS: dict[str, Callable[..., nn.Module]] = {
     "reference": _reference,
+    "compact": _compact,
     "global": _global,
     "patch": _patch,
     "light": _light,
@@ -321,7 +344,9 @@ def build_discriminator(
 
     Args:
         name: ``"reference"`` (the study's critic, 1D, needs ``length``),
-            ``"global"``, ``"patch"`` or ``"light"`` (a cheap global critic).
+            ``"compact"`` (its layout on pooled inputs with fewer channels, 1D,
+            needs ``length``), ``"global"``, ``"patch"`` or ``"light"`` (a cheap
+            global critic, any length).
         label_channels: channels of the label curve.
         condition_channels: channels of the condition.
         dims: 1 or 2.
