@@ -154,3 +154,20 @@ def test_bad_inputs():
         L.soft_argmax_loss(x, torch.rand_like(x), temperature=0.0)
     with pytest.raises(InvalidArgumentError):
         L.cdf_l1_loss(x, torch.rand_like(x), reduction="avg")
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), length=st.integers(2, 30))
+def test_1d_equals_2d_with_height_one(seed, length):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(2, 2, length, generator=g) * 2
+    y = (torch.rand(2, 2, length, generator=g) > 0.7).float()
+    m = torch.rand(2, 1, length, generator=g) > 0.3
+    pairs = [
+        (L.weighted_bce(x, y, 4.0, reduction="none"), L.weighted_bce(x[:, :, None], y[:, :, None], 4.0, reduction="none")),
+        (L.boundary_distance_loss(x, y, 2.0, reduction="none"),
+         L.boundary_distance_loss(x[:, :, None], y[:, :, None], 2.0, reduction="none")),
+        (L.masked_bce(x, y, m, reduction="none"), L.masked_bce(x[:, :, None], y[:, :, None], m[:, :, None], reduction="none")),
+    ]
+    for one, two in pairs:
+        torch.testing.assert_close(one, two)
