@@ -158,12 +158,15 @@ def test_ludb_record_1_lead_ii_first_waves():
 
 
 @needs_ludb
-def test_wfdb_cross_check():
+@pytest.mark.parametrize("record", ["1", "7", "160"])
+def test_wfdb_cross_check(record):
     wfdb = pytest.importorskip("wfdb")
-    ours = read_record(ROOT, "1")
-    theirs = wfdb.rdrecord(str(ROOT / "data" / "1"))
+    ours = read_record(ROOT, record)
+    theirs = wfdb.rdrecord(str(ROOT / "data" / record))
+    assert theirs.sig_name == ours.leads
     np.testing.assert_allclose(ours.signals, theirs.p_signal.T, rtol=1e-5, atol=1e-6)
-    ann = wfdb.rdann(str(ROOT / "data" / "1"), "ii")
-    ours_ann = read_annotations(ROOT / "data" / "1.ii")
-    assert [a.sample for a in ours_ann] == list(ann.sample)
-    assert [a.symbol for a in ours_ann] == list(ann.symbol)
+    for lead in ours.leads:
+        ann = wfdb.rdann(str(ROOT / "data" / record), lead)
+        ours_ann = read_annotations(ROOT / "data" / f"{record}.{lead}")
+        assert [a.sample for a in ours_ann] == list(ann.sample), lead
+        assert [a.symbol for a in ours_ann] == list(ann.symbol), lead
