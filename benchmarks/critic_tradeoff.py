@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--critics", nargs="+", default=["compact", "light", "reference"])
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
-    p.add_argument("--warmup-checkpoint", help="a BCE warm-up trainer checkpoint at --branch-at (seed of --seeds[0])")
+    p.add_argument("--warmup-checkpoint", nargs="+", default=[],
+                   help="BCE warm-up trainer checkpoints at --branch-at, one per seed in --seeds order")
     p.add_argument("--branch-at", type=int, default=2000)
     p.add_argument("--critic-steps", type=int, default=600)
     p.add_argument("--threads", type=int, default=2)
@@ -63,8 +64,10 @@ def main(argv: list[str] | None = None) -> dict:
         data, dev, ev = bench.make_data(args, seed)
         work = Path(a.work_dir) / f"seed{seed}"
         work.mkdir(parents=True, exist_ok=True)
-        if a.warmup_checkpoint and seed == a.seeds[0]:
-            state = torch.load(a.warmup_checkpoint, map_location="cpu", weights_only=True)
+        if a.warmup_checkpoint:
+            if len(a.warmup_checkpoint) != len(a.seeds):
+                p.error(f"--warmup-checkpoint: expected one per seed ({len(a.seeds)}), got {len(a.warmup_checkpoint)}")
+            state = torch.load(a.warmup_checkpoint[a.seeds.index(seed)], map_location="cpu", weights_only=True)
             start = {"model": state["model"], "g_optimizer": state["g_optimizer"], "step": int(state["step"])}
             if start["step"] != a.branch_at:
                 p.error(f"--warmup-checkpoint: expected a checkpoint at step {a.branch_at}, got step {start['step']}")
