@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything  # noqa: E402
 from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
 
-PRESETS = ("light", "global", "patch", "reference")
+PRESETS = ("compact", "light", "global", "patch", "reference")
 
 
 def _sync(device: torch.device) -> None:
