@@ -61,6 +61,7 @@ from shapeloss.seismic import (
     NpzBatches,
     PhaseNet,
     SyntheticBatches,
+    AnalystSPicks,
     SyntheticConfig,
     jitter_s_picks,
     load_phasenet_folder,
@@ -114,12 +115,20 @@ def make_data(args: argparse.Namespace, seed: int):
 
     traces = load_phasenet_folder(args.data_path)
     emergent_names: set[str] = set()
+    sampler = None
     if args.label_jitter:
-        # The same perturbed picks for every seed: they are the dataset's "analyst", not noise of a run.
+        # Evaluation: one perturbed pick per trace, the same for every seed (the dataset's analyst).
+        originals = {t.name: t for t in traces}
         traces, emergent = jitter_s_picks(traces, seed=0)
         emergent_names = {t.name for t, e in zip(traces, emergent) if e}
     splits = split_by_trace(traces)
-    train = NpzBatches(splits["train"], args.batch_size, seed=seed)
+    if args.label_jitter and args.label_jitter_per_window:
+        # Training: a fresh pick for every window of an emergent trace (analysts who disagree).
+        train_traces = [originals[t.name] for t in splits["train"]]
+        sampler = AnalystSPicks(train_traces, np.array([t.name in emergent_names for t in train_traces]))
+        train = NpzBatches(train_traces, args.batch_size, seed=seed, s_pick_sampler=sampler)
+    else:
+        train = NpzBatches(splits["train"], args.batch_size, seed=seed)
 
     def crops(group: list, stream: int) -> EvalSet:
         rng = np.random.default_rng([10**6 + stream, seed])
@@ -569,6 +578,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dev-windows", type=int)
     p.add_argument("--label-jitter", action="store_true",
                    help="real data: perturb S picks of emergent onsets (lowest STA/LTA half) like analysts disagree")
+    p.add_argument("--label-jitter-per-window", action="store_true",
+                   help="with --label-jitter: draw the training S pick of emergent traces afresh for every window")
     p.add_argument("--crops-per-trace", type=int, default=10, help="real data: evaluation crops per trace")
     p.add_argument("--curve-every", type=int, default=250)
     p.add_argument("--curve-windows", type=int, default=128)
@@ -630,7 +641,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
         command = "python benchmarks/seismic_s_phase.py" + ("" if len(sys.argv) == 1 else " " + shlex.join(sys.argv[1:]))
     data_tag = "synthetic" if args.data_kind == "synthetic" else ("ncedc" if args.data == "ncedc" else "npz")
     if args.label_jitter and args.data_kind != "synthetic":
-        data_tag += "_jitter"
+        data_tag += "_jitter_per_window" if args.label_jitter_per_window else "_jitter"
     stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
     out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()

@@ -7,12 +7,14 @@ core never imports this package.
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
 from .npz import (
     DEFAULT_NCEDC_PATH,
+    AnalystSPicks,
     NpzBatches,
     PhaseNetTrace,
     jitter_s_picks,
     load_phasenet_folder,
     random_crops,
     read_phasenet_npz,
+    s_burst_offset,
     s_onset_sharpness,
     split_by_trace,
 )
@@ -46,5 +48,7 @@ __all__ = [
     "NpzBatches",
     "s_onset_sharpness",
     "jitter_s_picks",
+    "s_burst_offset",
+    "AnalystSPicks",
     "DEFAULT_NCEDC_PATH",
 ]

@@ -21,6 +21,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from .._validation import check_choice, check_positive_int
@@ -29,7 +31,9 @@ from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
 
 __all__ = [
     "s_onset_sharpness",
+    "s_burst_offset",
     "jitter_s_picks",
+    "AnalystSPicks",
     "PhaseNetTrace",
     "read_phasenet_npz",
     "load_phasenet_folder",
@@ -300,7 +304,17 @@ class NpzBatches:
     ``(seed, k)``: deterministic, resumable, and the same for two arms given the same seed.
     """
 
-    def __init__(self, traces: list[PhaseNetTrace], batch_size: int, seed: int = 0, length: int = 3001) -> None:
+    def __init__(
+        self,
+        traces: list[PhaseNetTrace],
+        batch_size: int,
+        seed: int = 0,
+        length: int = 3001,
+        s_pick_sampler: Any = None,
+    ) -> None:
+        """``s_pick_sampler(indices, rng) -> its`` (optional) draws the S pick of each window
+        afresh, e.g. :class:`AnalystSPicks` (analysts who disagree on emergent onsets)."""
+        self.s_pick_sampler = s_pick_sampler
         if not traces:
             raise InvalidArgumentError("traces: expected at least one trace, got none")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -312,7 +326,8 @@ class NpzBatches:
 
         rng = np.random.default_rng([self.seed, int(step)])
         indices = rng.integers(0, len(self.traces), self.batch_size)
-        windows, labels, _ = random_crops(self.traces, indices, rng, self.length)
+        its = None if self.s_pick_sampler is None else self.s_pick_sampler(indices, rng)
+        windows, labels, _ = random_crops(self.traces, indices, rng, self.length, its=its)
         return torch.from_numpy(windows), torch.from_numpy(labels)
 
 
@@ -365,12 +380,45 @@ def jitter_s_picks(
         rng = np.random.default_rng([int(seed), int(hashlib.sha256(trace.name.encode()).hexdigest()[:8], 16)])
         its = trace.its
         if emergent[k]:
-            x = trace.data[:2] if np.abs(trace.data[:2]).max() > 0 else trace.data[2:]
-            energy = np.square(x.astype(np.float64)).sum(axis=0)
-            window = energy[its : its + burst_window]
-            smooth = np.convolve(window, np.ones(20) / 20, mode="same") if window.size >= 20 else window
-            burst = its + int(np.argmax(smooth)) if smooth.size else its
-            shift = jitter * rng.standard_normal() + rng.uniform(0.0, burst_bias) * (burst - its)
+            shift = jitter * rng.standard_normal() + rng.uniform(0.0, burst_bias) * s_burst_offset(trace, burst_window)
             its = int(np.clip(round(its + shift), trace.itp + 1, trace.data.shape[1] - 1))
         out.append(dataclasses.replace(trace, its=its))
     return out, emergent
+
+
+def s_burst_offset(trace: PhaseNetTrace, burst_window: int = 150) -> int:
+    """Samples from the S pick to the S energy peak (20-sample moving average) within ``burst_window``."""
+    x = trace.data[:2] if np.abs(trace.data[:2]).max() > 0 else trace.data[2:]
+    energy = np.square(x.astype(np.float64)).sum(axis=0)[trace.its : trace.its + burst_window]
+    smooth = np.convolve(energy, np.ones(20) / 20, mode="same") if energy.size >= 20 else energy
+    return int(np.argmax(smooth)) if smooth.size else 0
+
+
+class AnalystSPicks:
+    """Draws a fresh S pick per training window for emergent onsets: analysts who disagree.
+
+    With one fixed perturbed pick per trace (:func:`jitter_s_picks`) a net can learn each
+    training trace's offset, and the test traces' offsets are a timing error, not a blur; drawing
+    the pick again for every window shows the same waveform with scattered picks, which is what
+    drives point-wise losses to low, wide peaks. ``sampler(indices, rng) -> its`` for
+    :class:`NpzBatches`.
+
+    Args:
+        traces: the traces the indices refer to (their ``its`` is the reference pick).
+        emergent: ``(len(traces),)`` bool, whose picks scatter (e.g. from :func:`jitter_s_picks`).
+        jitter: std of the Gaussian part, in samples.
+        burst_bias: the pick moves towards the S energy peak by a fraction in ``[0, burst_bias]``.
+    """
+
+    def __init__(self, traces: list[PhaseNetTrace], emergent: np.ndarray, jitter: float = 25.0, burst_bias: float = 0.5) -> None:
+        self.its = np.array([t.its for t in traces], dtype=np.float64)
+        self.itp = np.array([t.itp for t in traces], dtype=np.float64)
+        self.n = np.array([t.data.shape[1] for t in traces], dtype=np.float64)
+        self.emergent = np.asarray(emergent, dtype=bool)
+        self.offset = np.array([s_burst_offset(t) if e else 0 for t, e in zip(traces, self.emergent)], dtype=np.float64)
+        self.jitter, self.burst_bias = float(jitter), float(burst_bias)
+
+    def __call__(self, indices: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        shift = self.jitter * rng.standard_normal(indices.size) + rng.uniform(0.0, self.burst_bias, indices.size) * self.offset[indices]
+        its = self.its[indices] + np.where(self.emergent[indices], shift, 0.0)
+        return np.clip(np.round(its), self.itp[indices] + 1, self.n[indices] - 1)

@@ -107,3 +107,16 @@ def test_label_jitter_moves_only_emergent_s_picks(traces):
     assert all(n.itp == t.itp and n.data is t.data for n, t in zip(new, traces))
     sharp = np.array([s_onset_sharpness(t) for t in traces])
     assert sharp[emergent].max() <= sharp[~emergent].min()
+
+
+@needs_shared
+def test_analyst_picks_scatter_per_window_for_emergent_traces_only(traces):
+    from shapeloss.seismic import AnalystSPicks, NpzBatches
+
+    emergent = np.arange(len(traces)) % 2 == 0
+    sampler = AnalystSPicks(traces, emergent)
+    idx = np.array([0] * 200 + [1] * 200)
+    its = sampler(idx, np.random.default_rng(0))
+    assert its[:200].std() > 10 and np.all(its[200:] == traces[1].its)
+    x, y = NpzBatches(traces[:4], 3, seed=1, s_pick_sampler=AnalystSPicks(traces[:4], np.ones(4, bool)))(0)
+    assert x.shape == (3, 3, 3001) and float(y[:, 1].max()) > 0.99
