@@ -218,11 +218,35 @@ def picking_throughput(hours: float, overlap: int, threads: int) -> dict | None:
         model(x)
         per_window = (time.perf_counter() - t0) / x.shape[0]
     bare = per_window * windows
-    return {
+    out = {
         "hours": hours, "overlap": overlap, "wall_seconds": wall,
         "times_real_time": hours * 3600 / wall, "bare_forward_seconds": bare,
         "share_of_bare_forward": bare / wall,
     }
+    out["seisbench"] = seisbench_picking(data, overlap, wall)
+    return out
+
+
+def seisbench_picking(data: np.ndarray, overlap: int, our_wall: float) -> dict:
+    """SeisBench's PhaseNet ``annotate`` on the same samples and overlap (random weights, no download)."""
+    try:
+        import obspy
+        import seisbench.models as sbm
+    except ImportError as exc:
+        return {"note": f"not measured (SeisBench or ObsPy missing): {exc}"}
+    seed_everything(0)
+    model = sbm.PhaseNet().eval()
+    stream = obspy.Stream([
+        obspy.Trace(data[i].astype(np.float64), header={"network": "XX", "station": "SYN", "channel": f"HH{c}",
+                                                         "sampling_rate": 100.0})
+        for i, c in enumerate("ENZ")
+    ])
+    model.annotate(stream.slice(stream[0].stats.starttime, stream[0].stats.starttime + 300), overlap=overlap)
+    t0 = time.perf_counter()
+    model.annotate(stream, overlap=overlap)
+    wall = time.perf_counter() - t0
+    return {"wall_seconds": wall, "times_real_time": data.shape[1] / 100.0 / wall,
+            "ours_over_seisbench_throughput": wall / our_wall, "seisbench": __import__("seisbench").__version__}
 
 
 def main(argv: list[str] | None = None) -> dict:
