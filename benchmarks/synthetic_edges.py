@@ -86,7 +86,10 @@ def train(arm: str, model: nn.Module, dims: int, batches, args: argparse.Namespa
         if dims == 1:
             critic = build_discriminator(args.critic, 1, 1, dims=1, length=args.length)
         else:
-            critic = build_discriminator("patch", 2, 1, dims=2, width=16, depth=2, kernel_size=3)
+            if args.critic_2d == "patch":
+                critic = build_discriminator("patch", 2, 1, dims=2, width=16, depth=2, kernel_size=3)
+            else:
+                critic = build_discriminator("global", 2, 1, dims=2, width=16, depth=4, kernel_size=3)
     loss = ShapeLoss(base_loss(arm, args), critic, weight=args.weight, adversarial=adversarial)
     g_opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     d_opt = torch.optim.Adam(critic.parameters(), lr=args.d_lr, betas=(0.5, 0.999)) if adversarial else None
@@ -395,6 +398,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--test-size-2d", type=int, default=100)
     p.add_argument("--pixel-tolerance", type=int, default=1)
     p.add_argument("--weight-2d", type=float, default=10.0)
+    p.add_argument("--critic-2d", default="patch", choices=["patch", "global"],
+                   help="2D critic: a PatchGAN (width 16, depth 2) or a global one (width 16, depth 4)")
     p.add_argument("--n-examples", type=int, default=4)
     p.add_argument("--no-figures", dest="figures", action="store_false")
     p.add_argument("--figure-dir", default=str(ROOT / "docs" / "figures"))
