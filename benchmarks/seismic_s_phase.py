@@ -569,7 +569,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--branch-at", type=int, help="branch schedule: steps of shared BCE warm-up")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--weight", type=float, default=4000.0, help="lambda, the BCE weight inside ShapeLoss (4000)")
-    p.add_argument("--discriminator", default="reference", help="critic preset: reference | global | patch | light")
+    p.add_argument("--discriminator", default="compact", help="critic preset: compact (default: the study's layout on 4x pooled inputs, see docs/performance.md) | reference (the study's critic) | global | patch | light")
     p.add_argument("--lr", type=float, default=1e-3, help="generator learning rate (Adam)")
     p.add_argument("--d-lr", type=float, default=1e-3, help="critic learning rate (Adam, betas 0.5, 0.999)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
