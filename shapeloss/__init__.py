@@ -16,13 +16,16 @@ Public API::
     step_loader                         step-indexed batches prefetched by workers
     metrics                             peaks, matching, effective detections, suppression_report
     diagnostics                         loss landscapes, model-free simulation, histories
+    nets                                UNet1d, UNet2d (generic U-Nets returning logits)
+    seismic, ecg, edges, lightning      domain and integration subpackages (import explicitly)
 """
 
-from . import diagnostics, discriminators, errors, functional, metrics, objectives
+from . import diagnostics, discriminators, errors, functional, metrics, nets, objectives
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
 from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
+from .nets import UNet1d, UNet2d
 from .metrics import (
     SuppressionReport,
     bootstrap_ratio,
@@ -60,6 +63,9 @@ __all__ = [
     "bootstrap_ratio",
     "metrics",
     "diagnostics",
+    "nets",
+    "UNet1d",
+    "UNet2d",
     "discriminators",
     "objectives",
     "functional",
