@@ -106,8 +106,9 @@ def main(argv: list[str] | None = None) -> dict:
     if tp.exists():
         rows = json.loads(tp.read_text())["training"]
         for r in rows:
-            if r.get("batch_size") == 32 and "ratio_to_bce" in r and r.get("d_every", 1) == 1:
-                cost[r["preset"]] = {"ratio_to_bce": r["ratio_to_bce"], "source": "benchmarks/results/throughput_cpu.json"}
+            if r.get("batch_size") == 32 and "paired_ratio_to_bce" in r and r.get("d_every", 1) == 1:
+                cost[r["preset"]] = {"ratio_to_bce": r["paired_ratio_to_bce"],
+                                     "source": "benchmarks/results/throughput_cpu.json (paired_ratio_to_bce, batch 32)"}
     for critic in a.critics:
         if critic not in cost:
             own = [run["arms"][critic]["seconds_per_step"] / run["arms"]["bce"]["seconds_per_step"] for run in runs

@@ -126,7 +126,13 @@ def run_config(preset: str | None, batch_size: int, steps: int, warmup: int, len
     batches = [data(i) for i in range(min(steps + warmup, 4))]
     for i in range(warmup):
         trainer.step(batches[i % len(batches)])
-    times = []
+    # a BCE-only twin, stepped alternately with this configuration: on a shared
+    # machine the load drifts, and the ratio of neighbouring steps cancels most of it
+    twin = _build(None, length, dev) if preset is not None else None
+    if twin is not None:
+        for i in range(warmup):
+            twin.step(batches[i % len(batches)])
+    times, paired = [], []
     forwards_before = trainer.generator_forwards
     for i in range(steps):
         b = batches[i % len(batches)]
@@ -135,6 +141,11 @@ def run_config(preset: str | None, batch_size: int, steps: int, warmup: int, len
         trainer.step(b)
         _sync(dev)
         times.append(time.perf_counter() - t0)
+        if twin is not None:
+            t0 = time.perf_counter()
+            twin.step(b)
+            _sync(dev)
+            paired.append(times[-1] / (time.perf_counter() - t0))
     forwards = (trainer.generator_forwards - forwards_before) / steps
     split = _phase_split(trainer, batches[0], dev, repeats=max(2, steps // 2))
     critic = _critic_alone(trainer, batches[0], dev, repeats=max(2, steps // 2))
@@ -146,6 +157,8 @@ def run_config(preset: str | None, batch_size: int, steps: int, warmup: int, len
         "peak_memory_mb": _peak_memory_mb(dev), "phase_seconds": split,
         "critic_own_passes_seconds": critic,
         "critic_parameters": sum(p.numel() for p in trainer.loss.parameters()),
+        "paired_ratio_to_bce": statistics.median(paired) if paired else 1.0,
+        "paired_ratios": paired,
     }
 
 
@@ -307,14 +320,14 @@ def main(argv: list[str] | None = None) -> dict:
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    print("\n| batch | critic | d_every | s/step | x BCE | windows/s | peak MB | G fwd/step | within bound |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| batch | critic | d_every | s/step | x BCE | x BCE (paired) | windows/s | peak MB | G fwd/step | within bound |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
             print(f"| {r['batch_size']} | {r['preset']} | - | error: {r['error']} |")
             continue
         print(f"| {r['batch_size']} | {r['preset']} | {r['d_every']} | {r['seconds_per_step']:.3f} | "
-              f"{r.get('ratio_to_bce', float('nan')):.2f} | {r['windows_per_second']:.0f} | {r['peak_memory_mb']:.0f} | "
+              f"{r.get('ratio_to_bce', float('nan')):.2f} | {r['paired_ratio_to_bce']:.2f} | {r['windows_per_second']:.0f} | {r['peak_memory_mb']:.0f} | "
               f"{r['generator_forwards_per_step']:.0f} | {r.get('within_bound', '')} |")
     print(f"\ndata: {json.dumps(data)}\npicking: {json.dumps(picking)}\nwrote {out}")
     return result
