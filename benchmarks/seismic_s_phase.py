@@ -509,6 +509,9 @@ def figures(args, results: list[dict], folder: Path, stem: str) -> list[str]:
             fig, axes = plt.subplots(n, 2, figsize=(11, 2.2 * n), squeeze=False)
             for j, arm in enumerate(("bce", "shapeloss")):
                 steps, s = tr[f"{arm}_steps"], tr[f"{arm}_S"].astype(float)
+                if not s.size:  # an arm resumed after it had finished has no tracked history
+                    axes[0, j].set_title(f"{arm}: no tracked history in this invocation", fontsize=8)
+                    continue
                 cmap = plt.get_cmap("viridis")
                 for i in range(n):
                     ax = axes[i, j]
