@@ -113,7 +113,15 @@ def make_data(args: argparse.Namespace, seed: int):
 
         return train, held_out(args.dev_windows, 1), held_out(args.eval_windows, 2)
 
-    traces = load_phasenet_folder(args.data_path)
+    membership = None
+    if args.data_kind == "seisbench":
+        from shapeloss.seismic.seisbench_adapter import load_seisbench_splits
+
+        given = load_seisbench_splits(args.data_path)  # the dataset's own split column, where it has one
+        traces = given["train"] + given["dev"] + given["test"]
+        membership = {t.name: k for k, group in given.items() for t in group}
+    else:
+        traces = load_phasenet_folder(args.data_path)
     emergent_names: set[str] = set()
     sampler = None
     if args.label_jitter:
@@ -121,7 +129,8 @@ def make_data(args: argparse.Namespace, seed: int):
         originals = {t.name: t for t in traces}
         traces, emergent = jitter_s_picks(traces, seed=0)
         emergent_names = {t.name for t, e in zip(traces, emergent) if e}
-    splits = split_by_trace(traces)
+    splits = split_by_trace(traces) if membership is None else {
+        k: [t for t in traces if membership[t.name] == k] for k in ("train", "dev", "test")}
     if args.label_jitter and args.label_jitter_per_window:
         # Training: a fresh pick for every window of an emergent trace (analysts who disagree).
         train_traces = [originals[t.name] for t in splits["train"]]
@@ -565,7 +574,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     preset = p.add_mutually_exclusive_group()
     preset.add_argument("--quick", action="store_true", help="one seed, branch schedule, about 20 min on 2 CPU cores (default)")
     preset.add_argument("--paper", action="store_true", help="10,000 steps, batch 100, three seeds, both schedules (for a GPU)")
-    p.add_argument("--data", default="synthetic", help="synthetic | ncedc | a folder of PhaseNet npz files")
+    p.add_argument("--data", default="synthetic", help="synthetic | ncedc | a folder of PhaseNet npz files | seisbench:<name> or a SeisBench dataset folder (already on disk)")
     p.add_argument("--schedule", choices=["scratch", "branch", "both"])
     p.add_argument("--seeds", type=int, nargs="+")
     p.add_argument("--steps", type=int, help="total steps per arm")
@@ -611,6 +620,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     if args.data == "synthetic":
         args.data_kind, args.data_path = "synthetic", None
+    elif args.data.startswith("seisbench:") or (Path(args.data) / "metadata.csv").is_file():
+        # a SeisBench dataset already on disk: "seisbench:<name>" in SeisBench's cache, or its folder
+        args.data_kind, args.data_path = "seisbench", args.data
     else:
         path = Path(args.data if args.data != "ncedc" else ROOT / DEFAULT_NCEDC_PATH)
         if path.is_dir():
@@ -642,7 +654,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     command = "python benchmarks/seismic_s_phase.py" + ("" if not argv else " " + shlex.join(argv))
     if argv is None:
         command = "python benchmarks/seismic_s_phase.py" + ("" if len(sys.argv) == 1 else " " + shlex.join(sys.argv[1:]))
-    data_tag = "synthetic" if args.data_kind == "synthetic" else ("ncedc" if args.data == "ncedc" else "npz")
+    data_tag = "synthetic" if args.data_kind == "synthetic" else ("ncedc" if args.data == "ncedc" else ("seisbench" if args.data_kind == "seisbench" else "npz"))
     if args.label_jitter and args.data_kind != "synthetic":
         data_tag += "_jitter_per_window" if args.label_jitter_per_window else "_jitter"
     stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
