@@ -4,6 +4,7 @@ Depends on the core (``shapeloss.losses``, ``shapeloss.training``, ``shapeloss.m
 core never imports this package.
 """
 
+from .annotate import Annotation, Pick, ProbabilityTrace, annotate
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
 from .npz import (
     DEFAULT_NCEDC_PATH,
@@ -29,6 +30,10 @@ from .synthetic import (
 )
 
 __all__ = [
+    "annotate",
+    "Annotation",
+    "Pick",
+    "ProbabilityTrace",
     "PHASES",
     "PhaseNet",
     "LABEL_SIGMA",
