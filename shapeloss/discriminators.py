@@ -88,6 +88,25 @@ class _ConditionalCritic(nn.Module):
             joined = pool(joined, self.downsample, self.downsample, ceil_mode=True)
         return joined
 
+    def _build_trunk(
+        self, label_channels: int, condition_channels: int, dims: int, width: int, depth: int,
+        kernel_size: int, stride: int, first_stride: int | None, norm: str, spectral_norm: bool,
+        max_width: int, downsample: int,
+    ) -> int:
+        """Check the shared options, build ``self.features``; returns its output channels."""
+        self.downsample = check_positive_int(downsample, "downsample")
+        self.label_channels = check_positive_int(label_channels, "label_channels")
+        self.condition_channels = check_positive_int(condition_channels, "condition_channels")
+        self.dims = _check_dims(dims)
+        check_choice(norm, "norm", NORMS)
+        self.features, channels = _trunk(
+            label_channels + condition_channels, dims,
+            check_positive_int(width, "width"), check_positive_int(depth, "depth"),
+            check_positive_int(kernel_size, "kernel_size"), check_positive_int(stride, "stride"),
+            norm, spectral_norm, check_positive_int(max_width, "max_width"), first_stride,
+        )
+        return channels
+
 
 def _trunk(
     in_channels: int,
@@ -216,16 +235,9 @@ class GlobalCritic(_ConditionalCritic):
         downsample: int = 1,
     ) -> None:
         super().__init__()
-        self.downsample = check_positive_int(downsample, "downsample")
-        self.label_channels = check_positive_int(label_channels, "label_channels")
-        self.condition_channels = check_positive_int(condition_channels, "condition_channels")
-        self.dims = _check_dims(dims)
-        check_choice(norm, "norm", NORMS)
-        self.features, channels = _trunk(
-            label_channels + condition_channels, dims,
-            check_positive_int(width, "width"), check_positive_int(depth, "depth"),
-            check_positive_int(kernel_size, "kernel_size"), check_positive_int(stride, "stride"),
-            norm, spectral_norm, check_positive_int(max_width, "max_width"), first_stride,
+        channels = self._build_trunk(
+            label_channels, condition_channels, dims, width, depth, kernel_size, stride,
+            first_stride, norm, spectral_norm, max_width, downsample,
         )
         self.score = _maybe_spectral(nn.Linear(channels, 1), spectral_norm)
 
@@ -261,16 +273,9 @@ class PatchCritic(_ConditionalCritic):
         downsample: int = 1,
     ) -> None:
         super().__init__()
-        self.downsample = check_positive_int(downsample, "downsample")
-        self.label_channels = check_positive_int(label_channels, "label_channels")
-        self.condition_channels = check_positive_int(condition_channels, "condition_channels")
-        self.dims = _check_dims(dims)
-        check_choice(norm, "norm", NORMS)
-        self.features, channels = _trunk(
-            label_channels + condition_channels, dims,
-            check_positive_int(width, "width"), check_positive_int(depth, "depth"),
-            check_positive_int(kernel_size, "kernel_size"), check_positive_int(stride, "stride"),
-            norm, spectral_norm, check_positive_int(max_width, "max_width"), first_stride,
+        channels = self._build_trunk(
+            label_channels, condition_channels, dims, width, depth, kernel_size, stride,
+            first_stride, norm, spectral_norm, max_width, downsample,
         )
         k = kernel_size
         self.score = _maybe_spectral(_conv(dims)(channels, 1, k, padding=k // 2), spectral_norm)
