@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
-from einops import rearrange, reduce
+from einops import reduce
 from torch import Tensor, nn
 
 __all__ = [
@@ -255,7 +255,3 @@ def shape_discriminator_loss(
     parts["discriminator"] = loss.detach()
     return loss, parts
 
-
-def flatten_spatial(x: Tensor) -> Tensor:
-    """``(B, C, *) -> (B, C, N)``: one layout for 1D and 2D code paths."""
-    return rearrange(x, "b c ... -> b c (...)")
