@@ -187,11 +187,14 @@ def _select_by_distance(
     for start, size in zip(first[sizes > 1], sizes[sizes > 1]):
         cp, ch = p[start : start + size], h[start : start + size]
         alive = np.ones(size, dtype=bool)
+        # cp is sorted inside a cluster: the peaks within distance of peak i form
+        # one contiguous slice, found by bisection (long clusters stay linear-ish)
+        low = np.searchsorted(cp, cp - distance, side="right")
+        high = np.searchsorted(cp, cp + distance, side="left")
         for i in np.lexsort((cp, -ch)):
             if alive[i]:
-                near = np.abs(cp - cp[i]) < distance
-                near[i] = False
-                alive &= ~near
+                alive[low[i] : high[i]] = False
+                alive[i] = True
         sorted_keep[start : start + size] = alive
     keep[order] = sorted_keep
     return keep
