@@ -27,15 +27,16 @@ import argparse
 import copy
 import json
 import math
-import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _provenance import provenance  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -416,15 +417,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    command = "python " + " ".join([os.path.relpath(__file__, ROOT)] + list(sys.argv[1:] if argv is None else argv))
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        # Files this run imports that differ from the commit (empty: the run is of committed code).
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "shapeloss", "benchmarks/synthetic_edges.py",
-                                ":!shapeloss/seismic"], cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
-        dirty = [line[3:] for line in dirty if line.strip()]
-    except OSError:
-        commit, dirty = None, None
+    command, commit, dirty = provenance(__file__, argv)
     out = {"command": command, "commit": commit, "uncommitted_files": dirty, "torch": torch.__version__,
            "python": platform.python_version(), "threads": args.threads, "seeds": args.seeds,
            "settings": {k: v for k, v in vars(args).items() if k not in ("out", "figure_dir")}}
