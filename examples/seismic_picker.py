@@ -38,7 +38,7 @@ from shapeloss.training import AdversarialTrainer
 def train(steps: int, batch_size: int, device: str, seed: int) -> PhaseNet:
     seed_everything(seed)
     model = PhaseNet()
-    critic = build_discriminator("reference", label_channels=3, condition_channels=3, length=3001)
+    critic = build_discriminator("compact", label_channels=3, condition_channels=3, length=3001)
     loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), critic, weight=4000.0)
     trainer = AdversarialTrainer(
         model, loss,
