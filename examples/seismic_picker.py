@@ -2,7 +2,7 @@
 """Train a PhaseNet picker with ShapeLoss for a few minutes, then pick a continuous record.
 
 1. Train PhaseNet (logits for P, S and noise) on synthetic 30 s windows with BCE wrapped in
-   ShapeLoss (reference critic, lambda 4000), from scratch, on the CPU.
+   ShapeLoss (the default compact critic, lambda 4000), from scratch, on the CPU.
 2. Build a continuous multi-minute synthetic 3-component record with known P and S picks.
 3. Slide the picker over it (3001-sample windows, 1500 samples of overlap, predictions of
    overlapping windows averaged) with :func:`shapeloss.seismic.annotate.annotate`, and print
