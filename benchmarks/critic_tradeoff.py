@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import seismic_s_phase as bench  # noqa: E402
+from _provenance import provenance  # noqa: E402
 
 from shapeloss import bootstrap_ratio  # noqa: E402
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "critic_tradeoff.json"))
     p.add_argument("--figure", default=str(ROOT / "docs" / "figures" / "critic_tradeoff.png"))
     a = p.parse_args(argv)
-    command = "python benchmarks/critic_tradeoff.py" + ("" if not (argv if argv is not None else sys.argv[1:]) else " " + shlex.join(argv if argv is not None else sys.argv[1:]))
+    command, commit, uncommitted = provenance(__file__, argv)
     torch.set_num_threads(a.threads)
     until = a.branch_at + a.critic_steps
     runs = []
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
             "cost_ratio_to_bce": cost[critic]["ratio_to_bce"], "cost_source": cost[critic]["source"],
         }
     report = {"benchmark": "critic_tradeoff", "command": command, "device": a.device, "threads": a.threads,
-              "branch_at": a.branch_at, "critic_steps": a.critic_steps, "commit": bench._git_commit(),
+              "branch_at": a.branch_at, "critic_steps": a.critic_steps, "commit": commit, "uncommitted_files": uncommitted,
               "wall_seconds": time.perf_counter() - started, "summary": summary, "runs": runs}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(report, indent=1, default=bench._json_default))

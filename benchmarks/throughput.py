@@ -30,8 +30,12 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _provenance import provenance  # noqa: E402
 
 from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything  # noqa: E402
+from shapeloss.functional import generator_adversarial_term  # noqa: E402
 from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
 
 PRESETS = ("compact", "light", "global", "patch", "reference")
@@ -108,8 +112,6 @@ def _critic_alone(trainer: AdversarialTrainer, batch, device: torch.device, repe
         trainer.d_optimizer.zero_grad(set_to_none=True)
         loss.discriminator_loss(torch.logit(fake.detach().clamp(1e-4, 1 - 1e-4)), y, x).backward()
         trainer.d_optimizer.step()
-        from shapeloss.functional import generator_adversarial_term
-
         adv, _ = generator_adversarial_term(fake, x, loss.discriminator, loss.objective.generator_loss)
         adv.backward()
         _sync(device)
@@ -327,8 +329,9 @@ def main(argv: list[str] | None = None) -> dict:
             data["ncedc_over_training"] = data["ncedc_windows_per_second"] / consumption
     picking = picking_throughput(args.pick_hours, args.overlap, args.threads, repeats=2 if args.smoke else 5)
 
+    command, commit, uncommitted = provenance(__file__, argv)
     result = {
-        "command": "python " + " ".join([os.path.relpath(sys.argv[0], ROOT)] + (argv if argv is not None else sys.argv[1:])),
+        "command": command, "commit": commit, "uncommitted_files": uncommitted,
         "device": args.device if args.device == "cpu" else torch.cuda.get_device_name(0),
         "threads": args.threads, "torch": torch.__version__, "platform": platform.platform(),
         "length": args.length, "training": rows, "data": data, "picking": picking,

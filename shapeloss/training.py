@@ -87,6 +87,11 @@ class MetricsLogger:
         if self._rows % self.flush_every == 0:
             self._file.flush()
 
+    def flush(self) -> None:
+        """Write buffered rows to disk (before a checkpoint, so log and checkpoint agree)."""
+        if self._file is not None:
+            self._file.flush()
+
     def close(self) -> None:
         if self._file is not None:
             self._file.flush()
@@ -437,7 +442,7 @@ class AdversarialTrainer:
 
     # --------------------------------------------------------------------- fit
     def _batches(self, data: Iterable[Batch] | Callable[[int], Batch]) -> Iterator[Batch]:
-        if callable(data) and not isinstance(data, (list, tuple)) and not hasattr(data, "__iter__"):
+        if callable(data) and not hasattr(data, "__iter__"):
             while True:
                 yield data(self.step_count)
         else:
@@ -547,8 +552,8 @@ class AdversarialTrainer:
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`state_dict` atomically (the previous file kept as ``.prev``)."""
-        if self.logger is not None and self.logger._file is not None:
-            self.logger._file.flush()
+        if self.logger is not None:
+            self.logger.flush()
         return save_atomic(self.state_dict(), path)
 
     def load_checkpoint(self, path: str | os.PathLike[str]) -> int:
