@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from shapeloss import ShapeLoss
+from shapeloss import ShapeLoss, label_prior, step_loader
 from shapeloss.discriminators import build_discriminator
 from shapeloss.metrics import (
     best_peak_near_labels,
@@ -75,6 +75,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PHASES = ("P", "S")
 THRESHOLD, BAND, TOLERANCE, PICK_DISTANCE = 0.7, (0.3, 0.7), 10, 100
+# Adam betas: the benchmark's defaults (usual GAN practice) or the reference study's (0, 0.999) for both nets.
+BETAS = {"default": {"generator": (0.9, 0.999), "critic": (0.5, 0.999)},
+         "study": {"generator": (0.0, 0.999), "critic": (0.0, 0.999)}}
 
 PRESETS = {
     # One seed, branch schedule: a shared BCE warm-up, then 600 steps with and without the critic.
@@ -161,11 +164,11 @@ def make_trainer(args, model, adversarial: bool, path: Path, seed: int, log: Pat
         seed_everything(seed + 7919)  # the critic's initial weights, the same for both schedules
         critic = build_discriminator(args.discriminator, 3, 3, dims=1, length=args.length)
         loss = ShapeLoss(base, critic, weight=args.weight, validate=False)
-        d_opt = torch.optim.Adam(critic.parameters(), lr=args.d_lr, betas=(0.5, 0.999))
+        d_opt = torch.optim.Adam(critic.parameters(), lr=args.d_lr, betas=BETAS[args.adam_betas]["critic"])
     else:
         loss = ShapeLoss(base, None, adversarial=False, validate=False)
         d_opt = None
-    g_opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    g_opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=BETAS[args.adam_betas]["generator"])
     return AdversarialTrainer(
         model, loss, g_opt, d_opt, device=args.device, checkpoint_path=path,
         checkpoint_every=args.checkpoint_every, log_path=log, callbacks=callbacks, progress=args.progress,
@@ -217,6 +220,13 @@ def read_jsonl(path: Path) -> list[dict]:
     return [rows[k] for k in sorted(rows)]
 
 
+def new_model(args, dev: EvalSet) -> PhaseNet:
+    """A PhaseNet whose output bias starts at the label prior (``--output-prior labels``, measured on
+    the dev windows) or at PyTorch's default (``none``)."""
+    prior = label_prior(torch.from_numpy(dev.labels)).clamp(1e-4, 1 - 1e-4) if args.output_prior == "labels" else None
+    return PhaseNet(output_prior=prior)
+
+
 def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet, work: Path, until: int,
               tracked: np.ndarray | None = None):
     """Train one arm to ``until`` steps, resuming from its own checkpoint when there is one.
@@ -225,7 +235,7 @@ def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet,
     initial weights (scratch) or the warm-up's end (branch).
     """
     seed_everything(seed)
-    model = PhaseNet()
+    model = new_model(args, dev)
     adversarial = arm.endswith("shapeloss")
     ckpt = work / f"{arm}.pt"
     curves = CurveRecorder(dev, args.curve_every, args.curve_windows, args.device, work / f"{arm}_curve.jsonl")
@@ -244,7 +254,10 @@ def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet,
     t0 = time.perf_counter()
     first = trainer.step_count
     if trainer.step_count < until:
-        trainer.fit(data, until)
+        # workers > 0: the batches are made ahead in worker processes, the same ones in the same order
+        source = data if not args.workers else step_loader(
+            data, trainer.step_count, until, workers=args.workers, pin_memory=args.device.startswith("cuda"))
+        trainer.fit(source, until)
     elapsed = time.perf_counter() - t0
     steps_run = trainer.step_count - first
     if steps_run:
@@ -333,7 +346,7 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
         return json.loads(done.read_text())
     tracked = ev.inputs[: args.tracked_windows]
     seed_everything(seed)
-    init = {"model": PhaseNet().state_dict(), "step": 0}
+    init = {"model": new_model(args, dev).state_dict(), "step": 0}
     arms, timing, histories, models = {}, {}, {}, {}
     print(f"seed {seed} {schedule}: training", flush=True)
 
@@ -346,9 +359,10 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
     for arm in ("bce", "shapeloss"):
         if start is None:  # scratch: the same initial weights, a fresh optimizer
             seed_everything(seed)
-            fresh = PhaseNet()
+            fresh = new_model(args, dev)
             fresh.load_state_dict(init["model"])
-            st = {"model": fresh.state_dict(), "g_optimizer": torch.optim.Adam(fresh.parameters(), lr=args.lr).state_dict(), "step": 0}
+            fresh_opt = torch.optim.Adam(fresh.parameters(), lr=args.lr, betas=BETAS[args.adam_betas]["generator"])
+            st = {"model": fresh.state_dict(), "g_optimizer": fresh_opt.state_dict(), "step": 0}
         else:
             st = start
         trainer, timing[arm], histories[arm] = train_arm(args, arm, st, seed, data, dev, work, args.steps, tracked)
@@ -584,6 +598,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--discriminator", default="compact", help="critic preset: compact (default: the study's layout on 4x pooled inputs, see docs/performance.md) | reference (the study's critic) | global | patch | light")
     p.add_argument("--lr", type=float, default=1e-3, help="generator learning rate (Adam)")
     p.add_argument("--d-lr", type=float, default=1e-3, help="critic learning rate (Adam, betas 0.5, 0.999)")
+    p.add_argument("--output-prior", choices=["labels", "none"], default="labels",
+                   help="initial output bias: the logit of the mean dev label per channel (labels, default) or PyTorch's default (none)")
+    p.add_argument("--adam-betas", choices=sorted(BETAS), default="default",
+                   help="Adam betas: default (net 0.9, 0.999; critic 0.5, 0.999) or study (0, 0.999 for both, as the reference study)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="worker processes making training batches ahead (0: in the training process)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     p.add_argument("--eval-windows", type=int)
@@ -615,6 +635,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.preset = name if not custom else f"{name}-custom"
     if args.schedule == "branch" and not 0 < args.branch_at < args.steps:
         p.error(f"--branch-at: expected 0 < branch-at < steps ({args.steps}), got {args.branch_at}")
+    if args.workers < 0:
+        p.error(f"--workers: expected an integer >= 0, got {args.workers}")
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         p.error("--device cuda: no CUDA device is available")
 
@@ -660,11 +682,13 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
     out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds")}
+                if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds", "workers")}
     # Checkpoints are reused only by a run with the same settings and the same data generator.
-    keyed = dict(settings, synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
+    keyed = dict({k: v for k, v in settings.items() if k != "preset"}, synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
-    args.work_root = str(Path(args.work_dir) / f"{stem}_{key}")
+    # The folder is named by the data and the settings, not by the preset's name, so that e.g.
+    # "--seeds 0 1 2" reuses the default run's seed 0.
+    args.work_root = str(Path(args.work_dir) / f"seismic_s_phase_{data_tag}_{key}")
     schedules = ["scratch", "branch"] if args.schedule == "both" else [args.schedule]
     print(f"{command}\n{args.preset}: data {data_tag}, schedules {schedules}, seeds {args.seeds}, {args.steps} steps"
           f"{f' (branch at {args.branch_at})' if 'branch' in schedules else ''}, batch {args.batch_size}, lambda {args.weight:g}, "

@@ -16,7 +16,7 @@ Public API::
     step_loader                         step-indexed batches prefetched by workers
     metrics                             peaks, matching, effective detections, suppression_report
     diagnostics                         loss landscapes, model-free simulation, histories
-    nets                                UNet1d, UNet2d (generic U-Nets returning logits)
+    nets                                UNet1d, UNet2d (generic U-Nets returning logits), init_prior_bias
     seismic, ecg, edges, lightning      domain and integration subpackages (import explicitly)
 """
 
@@ -25,7 +25,7 @@ from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
 from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
-from .nets import UNet1d, UNet2d
+from .nets import UNet1d, UNet2d, init_prior_bias, label_prior
 from .metrics import (
     SuppressionReport,
     bootstrap_ratio,
@@ -66,6 +66,8 @@ __all__ = [
     "nets",
     "UNet1d",
     "UNet2d",
+    "init_prior_bias",
+    "label_prior",
     "discriminators",
     "objectives",
     "functional",

@@ -87,3 +87,49 @@ def test_bad_inputs():
         UNet2d(1, 1)(torch.randn(1, 1, 20))
     with pytest.raises(TypeError):
         UNet1d(1.5, 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(1e-4, 1 - 1e-4), min_size=1, max_size=4))
+def test_prior_bias_makes_the_untrained_head_predict_the_prior(prior):
+    from shapeloss import init_prior_bias
+
+    head = torch.nn.Conv1d(5, len(prior), 1)
+    with torch.no_grad():
+        head.weight.zero_()
+    init_prior_bias(head, prior)
+    out = torch.sigmoid(head(torch.randn(2, 5, 7)))
+    assert torch.allclose(out, torch.tensor(prior).view(1, -1, 1).expand_as(out), atol=1e-6)
+
+
+def test_label_prior_is_the_mean_label_per_channel():
+    from shapeloss import label_prior
+
+    labels = torch.zeros(2, 3, 10)
+    labels[:, 0, :5] = 1.0
+    labels[:, 2] = 0.25
+    assert torch.allclose(label_prior(labels), torch.tensor([0.5, 0.0, 0.25]))
+    assert label_prior(torch.ones(1, 2, 3, 4)).shape == (2,)
+
+
+@pytest.mark.parametrize("prior, error", [
+    ([0.5], "ShapeMismatchError"),  # the head has two channels
+    ([0.0, 0.5], "InvalidArgumentError"),
+    ([0.5, 1.0], "InvalidArgumentError"),
+    ([float("nan"), 0.5], "InvalidArgumentError"),
+])
+def test_prior_bias_rejects_bad_priors(prior, error):
+    from shapeloss import errors, init_prior_bias
+
+    with pytest.raises(getattr(errors, error), match="prior"):
+        init_prior_bias(torch.nn.Conv1d(3, 2, 1), prior)
+
+
+def test_prior_bias_needs_a_bias_and_labels_in_range():
+    from shapeloss import init_prior_bias, label_prior
+    from shapeloss.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="layer: expected a layer with a bias"):
+        init_prior_bias(torch.nn.Conv1d(3, 2, 1, bias=False), [0.5, 0.5])
+    with pytest.raises(InvalidArgumentError, match=r"labels: expected finite values in \[0, 1\]"):
+        label_prior(torch.full((1, 1, 4), 2.0))

@@ -14,12 +14,15 @@ picking method", Geophys. J. Int. 216:261-273 (2019).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .._validation import check_positive_int, check_tensor
 from ..errors import ShapeMismatchError
+from ..nets import init_prior_bias
 
 __all__ = ["PhaseNet", "PHASES", "MIN_LENGTH"]
 
@@ -50,6 +53,11 @@ class PhaseNet(nn.Module):
         depth: number of levels (5 in PhaseNet).
         kernel_size: convolution kernel (7).
         stride: down/up-sampling factor between levels (4).
+        output_prior: optional ``classes`` probabilities (e.g. the mean of the training labels,
+            :func:`shapeloss.nets.label_prior`): the output bias starts at their logits, so the
+            untrained net predicts the label prior instead of 0.5 (see
+            :func:`shapeloss.nets.init_prior_bias`). ``None`` keeps PyTorch's default
+            initialisation (as SeisBench).
 
     Shapes:
         input ``(B, in_channels, L)`` normalised waveforms (see
@@ -71,6 +79,7 @@ class PhaseNet(nn.Module):
         depth: int = 5,
         kernel_size: int = 7,
         stride: int = 4,
+        output_prior: Sequence[float] | None = None,
     ) -> None:
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "in_channels")
@@ -109,6 +118,8 @@ class PhaseNet(nn.Module):
             self.up_branch.append(nn.ModuleList([conv_up, bn1, conv_same, bn2]))
 
         self.out = nn.Conv1d(last, classes, 1, padding="same")
+        if output_prior is not None:
+            init_prior_bias(self.out, output_prior)
         self.min_length = next(n for n in range(1, 100_000) if self._fits(n))
 
     def _fits(self, length: int) -> bool:

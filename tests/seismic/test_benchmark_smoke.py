@@ -58,3 +58,35 @@ def test_interrupted_arm_resumes_from_its_checkpoint(bench, tmp_path):
     assert trainer.step_count == 5 and (tmp_path / "bce.pt").exists()
     trainer, timing, _ = bench.train_arm(args, "bce", None, 0, data, dev, tmp_path, until=10)
     assert trainer.step_count == 10 and timing["steps_run"] == 5
+
+
+def test_worker_processes_feed_the_same_batches(bench, tmp_path):
+    """--workers N makes the batches ahead in other processes: the trained weights are the same."""
+    import torch
+
+    weights = {}
+    for workers in (0, 1):
+        args = bench.parse_args(["--schedule", "scratch", "--steps", "4", "--batch-size", "2", "--dev-windows", "4",
+                                 "--eval-windows", "4", "--threads", "1", "--device", "cpu", "--no-figures",
+                                 "--workers", str(workers), "--work-dir", str(tmp_path / "w")])
+        data, dev, _ = bench.make_data(args, 0)
+        folder = tmp_path / f"workers{workers}"
+        folder.mkdir()
+        trainer, _, _ = bench.train_arm(args, "bce", None, 0, data, dev, folder, until=4)
+        weights[workers] = trainer.model.state_dict()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_output_prior_and_study_betas(bench):
+    import torch
+
+    args = bench.parse_args(["--dev-windows", "4", "--adam-betas", "study", "--threads", "1", "--device", "cpu"])
+    data, dev, _ = bench.make_data(args, 0)
+    net = bench.new_model(args, dev)
+    expected = dev.labels.mean(axis=(0, 2))
+    assert torch.allclose(torch.sigmoid(net.out.bias), torch.tensor(expected, dtype=torch.float32), atol=1e-4)
+    assert bench.BETAS["study"] == {"generator": (0.0, 0.999), "critic": (0.0, 0.999)}
+    none = bench.new_model(bench.parse_args(["--output-prior", "none"]), dev)
+    assert not torch.allclose(torch.sigmoid(none.out.bias), torch.tensor(expected, dtype=torch.float32), atol=1e-2)
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--workers", "-1"])
