@@ -383,7 +383,7 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
             log = [r for r in read_jsonl(work / "warmup_log.jsonl") if r["step"] <= args.branch_at] + [r for r in log if r["step"] > args.branch_at]
         arms[arm]["losses"] = thin(log, 200)
     result = {"seed": seed, "schedule": schedule, "arms": arms, "comparison": compare(arms["bce"], arms["shapeloss"]),
-              "timing": timing}
+              "timing": timing, "device": device_name(args.device)}
     np.savez_compressed(work / "predictions.npz", **{arm: preds[arm][: args.figure_windows].astype(np.float16) for arm in preds},
                         inputs=ev.inputs[: args.figure_windows], labels=ev.labels[: args.figure_windows])
     np.savez_compressed(work / "tracked.npz", **{f"{arm}_steps": np.array([s for s, _ in h]) for arm, h in histories.items()},
@@ -684,7 +684,8 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds", "workers")}
     # Checkpoints are reused only by a run with the same settings and the same data generator.
-    keyed = dict({k: v for k, v in settings.items() if k != "preset"}, synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
+    # The device is left out too: a run started on a GPU can be resumed or summarised on a CPU.
+    keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device")}, synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
     # The folder is named by the data and the settings, not by the preset's name, so that e.g.
     # "--seeds 0 1 2" reuses the default run's seed 0.
@@ -709,7 +710,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
         "data": data_tag,
         "synthetic_config": dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None,
         "environment": {
-            "device": args.device if not args.device.startswith("cuda") else torch.cuda.get_device_name(),
+            "device": device_name(args.device),
             "threads": args.threads, "torch": torch.__version__, "python": platform.python_version(),
             "commit": commit, "cpu_count": os.cpu_count(),
             # other jobs sharing the CPU slow a run down: the 1/5/15-min load averages at the start and end
@@ -728,6 +729,11 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     return report
 
 
+def device_name(device: str) -> str:
+    """``cpu`` or the GPU's name (e.g. 'NVIDIA H200')."""
+    return torch.cuda.get_device_name(device) if str(device).startswith("cuda") else str(device)
+
+
 def _json_default(x):
     if isinstance(x, (np.integer,)):
         return int(x)
@@ -739,6 +745,8 @@ def _json_default(x):
 
 
 def _git_commit() -> str | None:
+    if os.environ.get("SHAPELOSS_GIT_COMMIT"):  # a copy of the tree without .git (e.g. on a GPU host)
+        return os.environ["SHAPELOSS_GIT_COMMIT"]
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "shapeloss", "benchmarks/seismic_s_phase.py"],
