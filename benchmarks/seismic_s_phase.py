@@ -383,7 +383,7 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
             log = [r for r in read_jsonl(work / "warmup_log.jsonl") if r["step"] <= args.branch_at] + [r for r in log if r["step"] > args.branch_at]
         arms[arm]["losses"] = thin(log, 200)
     result = {"seed": seed, "schedule": schedule, "arms": arms, "comparison": compare(arms["bce"], arms["shapeloss"]),
-              "timing": timing, "device": device_name(args.device)}
+              "timing": timing, "device": device_name(args.device), "command": args.command, "commit": args.commit}
     np.savez_compressed(work / "predictions.npz", **{arm: preds[arm][: args.figure_windows].astype(np.float16) for arm in preds},
                         inputs=ev.inputs[: args.figure_windows], labels=ev.labels[: args.figure_windows])
     np.savez_compressed(work / "tracked.npz", **{f"{arm}_steps": np.array([s for s, _ in h]) for arm, h in histories.items()},
@@ -672,17 +672,19 @@ def run(argv: list[str] | None = None) -> dict:
 def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     started = time.perf_counter()
     load_start = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    commit = _git_commit()  # the code this run starts with
+    commit = args.commit = _git_commit()  # the code this run starts with
     command = "python benchmarks/seismic_s_phase.py" + ("" if not argv else " " + shlex.join(argv))
     if argv is None:
         command = "python benchmarks/seismic_s_phase.py" + ("" if len(sys.argv) == 1 else " " + shlex.join(sys.argv[1:]))
+    args.command = command  # recorded with each seed's result: a later invocation may only summarise it
     data_tag = "synthetic" if args.data_kind == "synthetic" else ("ncedc" if args.data == "ncedc" else ("seisbench" if args.data_kind == "seisbench" else "npz"))
     if args.label_jitter and args.data_kind != "synthetic":
         data_tag += "_jitter_per_window" if args.label_jitter_per_window else "_jitter"
     stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
     out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds", "workers")}
+                if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds", "workers",
+                             "command", "commit")}
     # Checkpoints are reused only by a run with the same settings and the same data generator.
     # The device is left out too: a run started on a GPU can be resumed or summarised on a CPU.
     keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device")}, synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
