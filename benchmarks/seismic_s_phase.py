@@ -719,6 +719,9 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
             "load_average_start": load_start, "load_average_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         },
         "wall_seconds_this_invocation": wall,
+        # where each seed was trained (an invocation may only summarise runs made elsewhere, e.g. on a GPU)
+        "run_devices": sorted({str(r.get("device")) for r in results}),
+        "run_commands": sorted({str(r.get("command")) for r in results}),
         "summary": summarise(results),
         "runs": results,
     }
