@@ -56,3 +56,26 @@ def test_normalisation_demeans_scales_and_keeps_zero_channels_zero():
 def test_normalisation_of_a_constant_channel_is_zero():
     z = normalize_windows(np.full((1, 1, 10), 3.0, dtype=np.float32))
     assert np.all(z == 0) and z.dtype == np.float32
+
+
+def _dense_labels(p, s, length, sigma, dtype):
+    """The plain formula over every sample: what the banded evaluation must equal bit for bit."""
+    t = np.arange(length, dtype=np.float64)
+    out = np.zeros((len(p), 3, length), dtype=dtype)
+    for channel, picks in ((0, np.asarray(p, float)), (1, np.asarray(s, float))):
+        has = np.isfinite(picks)
+        d = (t[None, :] - picks[has, None]) / sigma
+        out[has, channel] = np.exp(-0.5 * d * d)
+    out[:, 2] = np.clip(1.0 - out[:, 0] - out[:, 1], 0.0, 1.0)
+    return out
+
+
+pick = st.one_of(st.just(float("nan")), st.floats(-600, 4600))
+
+
+@settings(max_examples=150, deadline=None)
+@given(picks=st.lists(st.tuples(pick, pick), min_size=1, max_size=4), length=st.integers(1, 4000),
+       sigma=st.floats(0.5, 150.0), dtype=st.sampled_from([np.float16, np.float32, np.float64]))
+def test_banded_labels_equal_the_dense_formula_bit_for_bit(picks, length, sigma, dtype):
+    p, s = [a for a, _ in picks], [b for _, b in picks]
+    assert np.array_equal(gaussian_labels(p, s, length, sigma, dtype), _dense_labels(p, s, length, sigma, dtype))
