@@ -192,6 +192,20 @@ def data_throughput(length: int, batch_size: int, repeats: int) -> dict:
     for _ in range(repeats):
         synthetic_windows(batch_size, rng)
     out["synthetic_windows_per_second"] = repeats * batch_size / (time.perf_counter() - t0)
+    # What the training loop is fed: step_loader's worker processes (one core each), in order.
+    from shapeloss import step_loader
+    from shapeloss.seismic import SyntheticBatches
+
+    for workers in (1, 2):
+        warm = 2 * workers  # the first batches carry the workers' start-up
+        loader = step_loader(SyntheticBatches(batch_size, seed=0), 0, warm + repeats, workers=workers)
+        for _ in range(warm):
+            next(loader)
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            next(loader)
+        out[f"synthetic_loader_{workers}_workers_windows_per_second"] = repeats * batch_size / (time.perf_counter() - t0)
+        del loader
     try:
         from shapeloss.seismic import DEFAULT_NCEDC_PATH, NpzBatches, load_phasenet_folder
 
@@ -325,6 +339,9 @@ def main(argv: list[str] | None = None) -> dict:
     if consumption:
         data["training_windows_per_second_bce"] = consumption
         data["synthetic_over_training"] = data["synthetic_windows_per_second"] / consumption
+        for workers in (1, 2):
+            key = f"synthetic_loader_{workers}_workers_windows_per_second"
+            data[f"synthetic_loader_{workers}_workers_over_training"] = data[key] / consumption
         if data.get("ncedc_windows_per_second"):
             data["ncedc_over_training"] = data["ncedc_windows_per_second"] / consumption
     picking = picking_throughput(args.pick_hours, args.overlap, args.threads, repeats=2 if args.smoke else 5)
