@@ -20,3 +20,6 @@ def test_throughput_smoke(tmp_path, monkeypatch):
     assert all(r["generator_forwards_per_step"] == 1 for r in rows.values())
     assert saved["data"]["synthetic_windows_per_second"] > 0
     assert result["training"][0]["batch_size"] == 2
+    for workers in (1, 2):
+        assert saved["data"][f"synthetic_loader_{workers}_workers_windows_per_second"] > 0
+        assert saved["data"][f"synthetic_loader_{workers}_workers_over_training"] > 0
