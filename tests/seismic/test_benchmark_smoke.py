@@ -40,6 +40,13 @@ def test_twenty_step_run_writes_json_and_figures_and_resumes(bench, tmp_path):
     assert "S_ratio_at_least_1.64" in saved["summary"]["branch"]["synthetic_targets"]
     assert all(Path(f).exists() for f in report["figures"]) and len(report["figures"]) >= 4
 
+    # The docs' tables are printed from such a JSON.
+    table = importlib.util.spec_from_file_location("seismic_table", SCRIPT.parent / "seismic_table.py")
+    printer = importlib.util.module_from_spec(table)
+    table.loader.exec_module(printer)
+    lines = printer.rows(saved)
+    assert len(lines) == 2 and lines[0].startswith("| branch | 0 | bce | ") and lines[1].count("[") == 2
+
     # Running the same command again resumes: nothing is retrained.
     again = bench.run(argv)
     assert again["runs"][0]["arms"]["bce"]["phases"] == run["arms"]["bce"]["phases"]

@@ -1,0 +1,78 @@
+#!/usr/bin/env python
+"""Print the markdown tables of docs/seismic.md from result JSONs of ``seismic_s_phase.py``.
+
+Usage::
+
+    python benchmarks/seismic_table.py benchmarks/results/seismic_s_phase_synthetic_quick_3seeds.json
+
+One row per arm and run, the ratios with their 95 % bootstrap intervals on the ShapeLoss row,
+then the per-schedule summary over seeds (mean, min-max) and the synthetic targets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+HEAD = ("| schedule | seed | arm | effective P | effective S (share) | S band share | S median peak | "
+        "emergent S effective | impulsive S effective | S F1 @0.5 | S F1 @dev thr. | S ratio [95% CI] | P ratio [95% CI] | trained on |")
+
+
+def fmt(x, spec=".2f") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float) and math.isinf(x):
+        return "unbounded"
+    return format(x, spec)
+
+
+def rows(report: dict) -> list[str]:
+    out = []
+    for r in report["runs"]:
+        for arm in ("bce", "shapeloss"):
+            a = r["arms"][arm]
+            p, s = a["phases"]["P"], a["phases"]["S"]
+            sub = a.get("subsets", {})
+            em, im = (f"{sub[k]['effective']}/{sub[k]['n_labels']}" if k in sub else "-" for k in ("emergent_S", "impulsive_S"))
+            ratio = ""
+            pratio = ""
+            if arm == "shapeloss":
+                c = r["comparison"]
+                ratio = f"{fmt(c['S']['effective_ratio'])} [{fmt(c['S']['ci95'][0])}, {fmt(c['S']['ci95'][1])}]"
+                pratio = f"{fmt(c['P']['effective_ratio'])} [{fmt(c['P']['ci95'][0])}, {fmt(c['P']['ci95'][1])}]"
+            out.append(
+                f"| {r['schedule']} | {r['seed']} | {arm} | {p['effective']}/{p['n_labels']} | "
+                f"{s['effective']}/{s['n_labels']} ({fmt(s['effective_share'])}) | {fmt(s['band_share'])} | {fmt(s['median_height'])} | "
+                f"{em} | {im} | "
+                f"{fmt(s['at_0.5']['f1'])} | {fmt(s['at_dev_threshold']['f1'])} ({fmt(s['dev_threshold'])}) | {ratio} | {pratio} | "
+                f"{r.get('device', 'n/a')} |")
+    return out
+
+
+def summary(report: dict) -> list[str]:
+    out = []
+    for schedule, block in report["summary"].items():
+        s = block["summary"]
+        def mm(key, spec=".2f"):
+            v = s[key]
+            return f"{fmt(v['mean'], spec)} ({fmt(v['min'], spec)}-{fmt(v['max'], spec)})"
+        out.append(f"- {schedule}, seeds {block['seeds']}: S ratio {mm('S_ratio')}, P ratio {mm('P_ratio')}, "
+                   f"effective S {mm('effective_S_bce', '.0f')} -> {mm('effective_S_shapeloss', '.0f')}, "
+                   f"S band {mm('S_band_bce')} -> {mm('S_band_shapeloss')}; targets {block['synthetic_targets']}")
+    return out
+
+
+def main(paths: list[str]) -> None:
+    for path in paths:
+        report = json.loads(open(path).read())
+        print(f"\n{path}\n")
+        print(HEAD)
+        print("|" + "---|" * HEAD.count(" | ") + "---|")
+        print("\n".join(rows(report)))
+        print()
+        print("\n".join(summary(report)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
