@@ -37,9 +37,22 @@ from _provenance import provenance  # noqa: E402
 from shapeloss import bootstrap_ratio  # noqa: E402
 
 
+def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
+    """``"compact"`` -> ("compact", 1); ``"compact:2"`` -> ("compact", 2)."""
+    preset, _, every = critic.partition(":")
+    if critic == "bce":
+        return critic, 1
+    if not every:
+        return preset, 1
+    if not every.isdigit() or int(every) < 1:
+        parser.error(f"--critics: expected PRESET or PRESET:K with an integer K >= 1, got {critic!r}")
+    return preset, int(every)
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--critics", nargs="+", default=["compact", "light", "reference"])
+    p.add_argument("--critics", nargs="+", default=["compact", "light", "reference"],
+                   help="critic presets; PRESET:K updates that critic on every K-th step only (e.g. compact:2)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--warmup-checkpoint", nargs="+", default=[],
                    help="BCE warm-up trainer checkpoints at --branch-at, one per seed in --seeds order")
@@ -76,8 +89,9 @@ def main(argv: list[str] | None = None) -> dict:
             start = {"model": warm.model.state_dict(), "g_optimizer": warm.g_optimizer.state_dict(), "step": warm.step_count}
         arms = {}
         for critic in ["bce"] + a.critics:
-            args.discriminator = critic if critic != "bce" else "reference"
-            name = "bce" if critic == "bce" else f"{critic}_shapeloss"
+            preset, d_every = _spec(critic, p)
+            args.discriminator, args.d_every = (preset, d_every) if critic != "bce" else ("reference", 1)
+            name = "bce" if critic == "bce" else f"{preset}{'' if d_every == 1 else f'_d{d_every}'}_shapeloss"
             trainer, timing, _ = bench.train_arm(args, name, start, seed, data, dev, work, until)
             pred = bench.predict(trainer.model, ev.inputs, a.device)
             dev_pred = bench.predict(trainer.model, dev.inputs, a.device)
@@ -106,8 +120,9 @@ def main(argv: list[str] | None = None) -> dict:
     if tp.exists():
         rows = json.loads(tp.read_text())["training"]
         for r in rows:
-            if r.get("batch_size") == 32 and "paired_ratio_to_bce" in r and r.get("d_every", 1) == 1:
-                cost[r["preset"]] = {"ratio_to_bce": r["paired_ratio_to_bce"],
+            if r.get("batch_size") == 32 and "paired_ratio_to_bce" in r:
+                key = r["preset"] if r.get("d_every", 1) == 1 else f"{r['preset']}:{r['d_every']}"
+                cost[key] = {"ratio_to_bce": r["paired_ratio_to_bce"],
                                      "source": "benchmarks/results/throughput_cpu.json (paired_ratio_to_bce, batch 32)"}
     for critic in a.critics:
         if critic not in cost:

@@ -172,6 +172,7 @@ def make_trainer(args, model, adversarial: bool, path: Path, seed: int, log: Pat
     return AdversarialTrainer(
         model, loss, g_opt, d_opt, device=args.device, checkpoint_path=path,
         checkpoint_every=args.checkpoint_every, log_path=log, callbacks=callbacks, progress=args.progress,
+        d_every=args.d_every,
     )
 
 
@@ -596,6 +597,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--weight", type=float, default=4000.0, help="lambda, the BCE weight inside ShapeLoss (4000)")
     p.add_argument("--discriminator", default="compact", help="critic preset: compact (default: the study's layout on 4x pooled inputs, see docs/performance.md) | reference (the study's critic) | global | patch | light")
+    p.add_argument("--d-every", type=int, default=1, help="update the critic on every k-th step only (1: every step)")
     p.add_argument("--lr", type=float, default=1e-3, help="generator learning rate (Adam)")
     p.add_argument("--d-lr", type=float, default=1e-3, help="critic learning rate (Adam, betas 0.5, 0.999)")
     p.add_argument("--output-prior", choices=["labels", "none"], default="labels",
@@ -635,6 +637,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.preset = name if not custom else f"{name}-custom"
     if args.schedule == "branch" and not 0 < args.branch_at < args.steps:
         p.error(f"--branch-at: expected 0 < branch-at < steps ({args.steps}), got {args.branch_at}")
+    if args.d_every < 1:
+        p.error(f"--d-every: expected an integer >= 1, got {args.d_every}")
     if args.workers < 0:
         p.error(f"--workers: expected an integer >= 0, got {args.workers}")
     if args.device.startswith("cuda") and not torch.cuda.is_available():
@@ -687,7 +691,10 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
                              "command", "commit")}
     # Checkpoints are reused only by a run with the same settings and the same data generator.
     # The device is left out too: a run started on a GPU can be resumed or summarised on a CPU.
-    keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device")}, synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
+    # Options added later are keyed only away from their defaults, so that older folders stay valid.
+    later_defaults = {"d_every": 1}
+    keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device") and later_defaults.get(k, object()) != v},
+                 synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
     # The folder is named by the data and the settings, not by the preset's name, so that e.g.
     # "--seeds 0 1 2" reuses the default run's seed 0.

@@ -97,3 +97,12 @@ def test_output_prior_and_study_betas(bench):
     assert not torch.allclose(torch.sigmoid(none.out.bias), torch.tensor(expected, dtype=torch.float32), atol=1e-2)
     with pytest.raises(SystemExit):
         bench.parse_args(["--workers", "-1"])
+
+
+def test_d_every_reaches_the_trainer(bench, tmp_path):
+    args = bench.parse_args(["--d-every", "3", "--dev-windows", "4", "--threads", "1", "--device", "cpu"])
+    data, dev, _ = bench.make_data(args, 0)
+    trainer = bench.make_trainer(args, bench.new_model(args, dev), True, tmp_path / "c.pt", 0, tmp_path / "log.jsonl")
+    assert trainer.d_every == 3
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--d-every", "0"])
