@@ -19,6 +19,7 @@ busy machine). Writes ``benchmarks/results/critic_tradeoff.json`` and
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -49,6 +50,16 @@ def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
     return preset, int(every)
 
 
+def _work_key(a: argparse.Namespace, seed: int) -> str:
+    """Arms are resumed only from a folder made with the same warm-up and the same settings."""
+    warmup = None
+    if a.warmup_checkpoint and seed in a.seeds and len(a.warmup_checkpoint) == len(a.seeds):
+        warmup = hashlib.sha256(Path(a.warmup_checkpoint[a.seeds.index(seed)]).read_bytes()).hexdigest()
+    keyed = {"warmup": warmup, "branch_at": a.branch_at, "critic_steps": a.critic_steps,
+             "eval_windows": a.eval_windows, "device": a.device}
+    return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:10]
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--critics", nargs="+", default=["compact", "light", "reference"],
@@ -75,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
                                  "--device", a.device, "--threads", str(a.threads),
                                  "--eval-windows", str(a.eval_windows), "--no-figures"])
         data, dev, ev = bench.make_data(args, seed)
-        work = Path(a.work_dir) / f"seed{seed}"
+        work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed)}"
         work.mkdir(parents=True, exist_ok=True)
         if a.warmup_checkpoint:
             if len(a.warmup_checkpoint) != len(a.seeds):
