@@ -12,19 +12,14 @@ then the per-schedule summary over seeds (mean, min-max) and the synthetic targe
 from __future__ import annotations
 
 import json
-import math
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seismic_s_phase import fmt  # noqa: E402  (the benchmark's own number format)
 
 HEAD = ("| schedule | seed | arm | effective P | effective S (share) | S band share | S median peak | "
         "emergent S effective | impulsive S effective | S F1 @0.5 | S F1 @dev thr. | S ratio [95% CI] | P ratio [95% CI] | trained on |")
-
-
-def fmt(x, spec=".2f") -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if isinstance(x, float) and math.isinf(x):
-        return "unbounded"
-    return format(x, spec)
 
 
 def rows(report: dict) -> list[str]:
