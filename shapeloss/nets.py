@@ -76,7 +76,10 @@ def init_prior_bias(layer: nn.Module, prior: Sequence[float] | torch.Tensor) -> 
     bias = getattr(layer, "bias", None)
     if not isinstance(bias, torch.Tensor):
         raise InvalidArgumentError(f"layer: expected a layer with a bias, got {type(layer).__name__} without one")
-    prior = torch.as_tensor(prior, dtype=torch.float64).flatten()
+    try:
+        prior = torch.as_tensor(prior, dtype=torch.float64).flatten()
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise InvalidArgumentError(f"prior: expected {bias.numel()} probabilities (one per output channel), got {prior!r}") from exc
     if prior.numel() != bias.numel():
         raise ShapeMismatchError(f"prior: expected {bias.numel()} values (one per output channel), got {prior.numel()}")
     if not torch.isfinite(prior).all() or (prior <= 0).any() or (prior >= 1).any():

@@ -38,7 +38,7 @@ from shapeloss.errors import (
     ShapeLossError,
     ShapeMismatchError,
 )
-from shapeloss.nets import UNet1d, UNet2d
+from shapeloss.nets import UNet1d, UNet2d, init_prior_bias, label_prior
 
 NAN, INF = float("nan"), float("inf")
 
@@ -265,6 +265,12 @@ CASES: list[Case] = [
     Case("seed-negative", lambda t: seed_everything(-1), InvalidArgumentError, "seed"),
     Case("seed-float", lambda t: seed_everything(1.5), TypeError, "seed"),  # type: ignore[arg-type]
     # ---- nets
+    Case("prior-bias-count", lambda t: init_prior_bias(torch.nn.Conv1d(3, 2, 1), [0.5]), ShapeMismatchError, "prior"),
+    Case("prior-bias-zero", lambda t: init_prior_bias(torch.nn.Conv1d(3, 2, 1), [0.0, 0.5]), InvalidArgumentError, "prior"),
+    Case("prior-bias-not-numbers", lambda t: init_prior_bias(torch.nn.Conv1d(3, 2, 1), ["a", "b"]), InvalidArgumentError, "prior"),
+    Case("prior-bias-no-bias", lambda t: init_prior_bias(torch.nn.Conv1d(3, 2, 1, bias=False), [0.5, 0.5]), InvalidArgumentError, "layer"),
+    Case("label-prior-out-of-range", lambda t: label_prior(torch.full((1, 2, 4), 2.0)), InvalidArgumentError, "labels"),
+    Case("label-prior-rank", lambda t: label_prior(torch.zeros(2, 4)), ShapeMismatchError, "labels"),
     Case("unet-widths-empty", lambda t: UNet1d(1, 1, widths=()), InvalidArgumentError, "widths"),
     Case("unet-width-zero", lambda t: UNet1d(1, 1, widths=(8, 0)), InvalidArgumentError, "widths[1]"),
     Case("unet-even-kernel", lambda t: UNet1d(1, 1, kernel_size=4), InvalidArgumentError, "kernel_size"),
@@ -418,6 +424,7 @@ def _seismic_cases() -> list[Case]:
         Case("labels-sigma-zero", lambda t: gaussian_labels(np.zeros(2), np.zeros(2), 100, sigma=0.0), InvalidArgumentError, "sigma"),
         Case("labels-length-zero", lambda t: gaussian_labels(np.zeros(2), np.zeros(2), 0), InvalidArgumentError, "length"),
         Case("phasenet-depth-one", lambda t: PhaseNet(depth=1), InvalidArgumentError, "depth"),
+        Case("phasenet-output-prior-count", lambda t: PhaseNet(output_prior=[0.1, 0.2]), ShapeMismatchError, "prior"),
         Case("phasenet-channels", lambda t: PhaseNet()(rand(1, 1, 3001)), ShapeMismatchError, "x"),
         Case("phasenet-too-short", lambda t: PhaseNet()(rand(1, 3, 10)), ShapeMismatchError, "x"),
         Case("phasenet-rank", lambda t: PhaseNet()(rand(3, 3001)), ShapeMismatchError, "x"),
