@@ -41,8 +41,6 @@ from shapeloss import bootstrap_ratio  # noqa: E402
 def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
     """``"compact"`` -> ("compact", 1); ``"compact:2"`` -> ("compact", 2)."""
     preset, _, every = critic.partition(":")
-    if critic == "bce":
-        return critic, 1
     if not every:
         return preset, 1
     if not every.isdigit() or int(every) < 1:
@@ -53,7 +51,7 @@ def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
 def _work_key(a: argparse.Namespace, seed: int) -> str:
     """Arms are resumed only from a folder made with the same warm-up and the same settings."""
     warmup = None
-    if a.warmup_checkpoint and seed in a.seeds and len(a.warmup_checkpoint) == len(a.seeds):
+    if a.warmup_checkpoint:
         warmup = hashlib.sha256(Path(a.warmup_checkpoint[a.seeds.index(seed)]).read_bytes()).hexdigest()
     keyed = {"warmup": warmup, "branch_at": a.branch_at, "critic_steps": a.critic_steps,
              "eval_windows": a.eval_windows, "device": a.device}
@@ -76,6 +74,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "critic_tradeoff.json"))
     p.add_argument("--figure", default=str(ROOT / "docs" / "figures" / "critic_tradeoff.png"))
     a = p.parse_args(argv)
+    if a.warmup_checkpoint and len(a.warmup_checkpoint) != len(a.seeds):
+        p.error(f"--warmup-checkpoint: expected one per seed ({len(a.seeds)}), got {len(a.warmup_checkpoint)}")
     command, commit, uncommitted = provenance(__file__, argv)
     torch.set_num_threads(a.threads)
     until = a.branch_at + a.critic_steps
@@ -89,8 +89,6 @@ def main(argv: list[str] | None = None) -> dict:
         work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed)}"
         work.mkdir(parents=True, exist_ok=True)
         if a.warmup_checkpoint:
-            if len(a.warmup_checkpoint) != len(a.seeds):
-                p.error(f"--warmup-checkpoint: expected one per seed ({len(a.seeds)}), got {len(a.warmup_checkpoint)}")
             state = torch.load(a.warmup_checkpoint[a.seeds.index(seed)], map_location="cpu", weights_only=True)
             start = {"model": state["model"], "g_optimizer": state["g_optimizer"], "step": int(state["step"])}
             if start["step"] != a.branch_at:
@@ -134,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
             if r.get("batch_size") == 32 and "paired_ratio_to_bce" in r:
                 key = r["preset"] if r.get("d_every", 1) == 1 else f"{r['preset']}:{r['d_every']}"
                 cost[key] = {"ratio_to_bce": r["paired_ratio_to_bce"],
-                                     "source": "benchmarks/results/throughput_cpu.json (paired_ratio_to_bce, batch 32)"}
+                             "source": "benchmarks/results/throughput_cpu.json (paired_ratio_to_bce, batch 32)"}
     for critic in a.critics:
         if critic not in cost:
             own = [run["arms"][critic]["seconds_per_step"] / run["arms"]["bce"]["seconds_per_step"] for run in runs

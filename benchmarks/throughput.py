@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import provenance  # noqa: E402
 
-from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything  # noqa: E402
+from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
 from shapeloss.functional import generator_adversarial_term  # noqa: E402
 from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
 
@@ -193,9 +193,6 @@ def data_throughput(length: int, batch_size: int, repeats: int) -> dict:
         synthetic_windows(batch_size, rng)
     out["synthetic_windows_per_second"] = repeats * batch_size / (time.perf_counter() - t0)
     # What the training loop is fed: step_loader's worker processes (one core each), in order.
-    from shapeloss import step_loader
-    from shapeloss.seismic import SyntheticBatches
-
     for workers in (1, 2):
         warm = 2 * workers  # the first batches carry the workers' start-up
         loader = step_loader(SyntheticBatches(batch_size, seed=0), 0, warm + repeats, workers=workers)

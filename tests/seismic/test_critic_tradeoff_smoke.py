@@ -39,3 +39,10 @@ def test_critic_specs(tradeoff):
         tradeoff._spec("compact:0", parser)
     with pytest.raises(SystemExit):
         tradeoff._spec("compact:x", parser)
+
+
+def test_one_warmup_checkpoint_per_seed(tradeoff, tmp_path):
+    with pytest.raises(SystemExit):
+        tradeoff.main(["--seeds", "0", "1", "--warmup-checkpoint", str(tmp_path / "w.pt"),
+                       "--out", str(tmp_path / "t.json"), "--figure", str(tmp_path / "t.png")])
+    assert not (tmp_path / "t.json").exists()
