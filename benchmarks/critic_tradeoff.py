@@ -48,13 +48,16 @@ def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
     return preset, int(every)
 
 
-def _work_key(a: argparse.Namespace, seed: int) -> str:
-    """Arms are resumed only from a folder made with the same warm-up and the same settings."""
+def _work_key(a: argparse.Namespace, seed: int, bench_args: argparse.Namespace) -> str:
+    """Arms are resumed only from a folder made with the same warm-up, settings and data generator."""
     warmup = None
     if a.warmup_checkpoint:
         warmup = hashlib.sha256(Path(a.warmup_checkpoint[a.seeds.index(seed)]).read_bytes()).hexdigest()
     keyed = {"warmup": warmup, "branch_at": a.branch_at, "critic_steps": a.critic_steps,
              "eval_windows": a.eval_windows, "device": a.device}
+    synthetic = bench.keyed_synthetic_config(bench_args)
+    if synthetic is not None and "noise_draw" in synthetic:  # folders made before the field stay valid
+        keyed["synthetic"] = synthetic
     return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:10]
 
 
@@ -70,6 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--eval-windows", type=int, default=500)
+    p.add_argument("--synthetic", default="{}",
+                   help='SyntheticConfig overrides as JSON, passed to the seismic benchmark (e.g. \'{"noise_draw": "ziggurat"}\')')
     p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "critic_tradeoff"))
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "critic_tradeoff.json"))
     p.add_argument("--figure", default=str(ROOT / "docs" / "figures" / "critic_tradeoff.png"))
@@ -84,9 +89,9 @@ def main(argv: list[str] | None = None) -> dict:
     for seed in a.seeds:
         args = bench.parse_args(["--seeds", str(seed), "--steps", str(until), "--branch-at", str(a.branch_at),
                                  "--device", a.device, "--threads", str(a.threads),
-                                 "--eval-windows", str(a.eval_windows), "--no-figures"])
+                                 "--eval-windows", str(a.eval_windows), "--synthetic", a.synthetic, "--no-figures"])
         data, dev, ev = bench.make_data(args, seed)
-        work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed)}"
+        work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed, args)}"
         work.mkdir(parents=True, exist_ok=True)
         if a.warmup_checkpoint:
             state = torch.load(a.warmup_checkpoint[a.seeds.index(seed)], map_location="cpu", weights_only=True)

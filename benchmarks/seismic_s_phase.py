@@ -584,6 +584,20 @@ def figures(args, results: list[dict], folder: Path, stem: str) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 
+def keyed_synthetic_config(args: argparse.Namespace) -> dict | None:
+    """The synthetic generator's settings as work folders are keyed by (``None`` for real data).
+
+    ``noise_draw`` is left out at ``"ziggurat"``, the only draw before the field existed, so that
+    folders made before it stay valid for the windows they were trained on.
+    """
+    if args.data_kind != "synthetic":
+        return None
+    config = dataclasses.asdict(SyntheticConfig(**args.synthetic))
+    if config["noise_draw"] == "ziggurat":
+        del config["noise_draw"]
+    return config
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     preset = p.add_mutually_exclusive_group()
@@ -694,7 +708,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     # Options added later are keyed only away from their defaults, so that older folders stay valid.
     later_defaults = {"d_every": 1}
     keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device") and later_defaults.get(k, object()) != v},
-                 synthetic_config=dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None)
+                 synthetic_config=keyed_synthetic_config(args))
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
     # The folder is named by the data and the settings, not by the preset's name, so that e.g.
     # "--seeds 0 1 2" reuses the default run's seed 0.

@@ -431,6 +431,7 @@ def _seismic_cases() -> list[Case]:
         Case("synthetic-n-zero", lambda t: synthetic_windows(0), InvalidArgumentError, "n"),
         Case("synthetic-config-type", lambda t: synthetic_windows(1, config={"length": 100}), TypeError, "config"),  # type: ignore[arg-type]
         Case("synthetic-fraction", lambda t: SyntheticConfig(impulsive_s_fraction=1.5), InvalidArgumentError, "impulsive_s_fraction"),
+        Case("synthetic-noise-draw", lambda t: SyntheticConfig(noise_draw="gauss"), InvalidArgumentError, "noise_draw"),
     ]
 
 

@@ -108,9 +108,20 @@ def normalize_windows(windows: np.ndarray | torch.Tensor, eps: float = 1e-12) ->
         peak = x.abs().amax(dim=-1, keepdim=True)
         return torch.where(peak > eps, x / torch.where(peak > eps, peak, torch.ones_like(peak)), torch.zeros_like(x))
     x = np.asarray(windows)
-    if not np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float32)
-    x = x - x.mean(axis=-1, keepdims=True)
-    peak = np.abs(x).max(axis=-1, keepdims=True)
+    # a float copy: the input is never modified
+    x = x.astype(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float32, copy=True)
+    normalize_rows_(x, eps)
+    return x
+
+
+def normalize_rows_(x: np.ndarray, eps: float = 1e-12) -> None:
+    """:func:`normalize_windows` in place, on a floating numpy array ``(..., L)``."""
+    x -= x.mean(axis=-1, keepdims=True)
+    # max |x| without an |x| temporary: the same value, bit for bit
+    peak = np.maximum(x.max(axis=-1, keepdims=True), -x.min(axis=-1, keepdims=True))
     silent = peak <= eps
-    return np.where(silent, 0.0, x / np.where(silent, 1.0, peak)).astype(x.dtype, copy=False)
+    if silent.any():
+        np.divide(x, np.where(silent, 1.0, peak), out=x)
+        np.copyto(x, 0.0, where=np.broadcast_to(silent, x.shape))
+    else:
+        x /= peak

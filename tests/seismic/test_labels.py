@@ -79,3 +79,18 @@ pick = st.one_of(st.just(float("nan")), st.floats(-600, 4600))
 def test_banded_labels_equal_the_dense_formula_bit_for_bit(picks, length, sigma, dtype):
     p, s = [a for a, _ in picks], [b for _, b in picks]
     assert np.array_equal(gaussian_labels(p, s, length, sigma, dtype), _dense_labels(p, s, length, sigma, dtype))
+
+
+def test_numpy_normalisation_leaves_its_input_alone_and_matches_the_formula():
+    rng = np.random.default_rng(2)
+    x = rng.normal(0.3, 2.0, (3, 3, 257)).astype(np.float32)
+    x[2, 1] = 7.0  # a silent (constant) channel
+    before = x.copy()
+    z = normalize_windows(x)
+    np.testing.assert_array_equal(x, before)
+    centred = before - before.mean(-1, keepdims=True)
+    peak = np.abs(centred).max(-1, keepdims=True)
+    expected = np.where(peak <= 1e-12, 0.0, centred / np.where(peak <= 1e-12, 1.0, peak)).astype(np.float32)
+    np.testing.assert_array_equal(z, expected)
+    assert z.dtype == np.float32
+    np.testing.assert_array_equal(normalize_windows(np.arange(6).reshape(1, 2, 3)), [[[-1.0, 0.0, 1.0]] * 2])
