@@ -331,6 +331,18 @@ def main(argv: list[str] | None = None) -> dict:
             # no redundant passes: adversarial step <= BCE step + the critic's own passes
             row["bound_bce_plus_critic"] = base["seconds_per_step"] + row["critic_own_passes_seconds"]
             row["within_bound"] = row["seconds_per_step"] <= row["bound_bce_plus_critic"] * 1.05
+            # The same bound with the critic's passes as timed inside a step (the phase split):
+            # the generator's activations are alive then, which the separate measurement lacks.
+            # Its generator-side share is what the step's loss forward and backward take beyond
+            # the BCE-only step's (never less than zero).
+            split, base_split = row["phase_seconds"], base["phase_seconds"]
+            if "critic_forward_backward" in split:
+                in_step = (split["critic_forward_backward"] + split["critic_optimizer"]
+                           + max(0.0, split["generator_loss_forward"] - base_split["generator_loss_forward"])
+                           + max(0.0, split["generator_backward"] - base_split["generator_backward"]))
+                row["critic_passes_in_step_seconds"] = in_step
+                row["bound_bce_plus_critic_in_step"] = base["seconds_per_step"] + in_step
+                row["within_bound_in_step"] = row["seconds_per_step"] <= row["bound_bce_plus_critic_in_step"] * 1.05
     data = data_throughput(args.length, max(args.batch_sizes), repeats=2 if args.smoke else 10)
     consumption = max((r["windows_per_second"] for r in rows if r.get("preset") == "bce_only"), default=None)
     if consumption:
@@ -352,15 +364,15 @@ def main(argv: list[str] | None = None) -> dict:
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    print("\n| batch | critic | d_every | s/step | x BCE | x BCE (paired) | windows/s | peak MB | G fwd/step | within bound |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| batch | critic | d_every | s/step | x BCE | x BCE (paired) | windows/s | peak MB | G fwd/step | within bound | within bound (in step) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
             print(f"| {r['batch_size']} | {r['preset']} | - | error: {r['error']} |")
             continue
         print(f"| {r['batch_size']} | {r['preset']} | {r['d_every']} | {r['seconds_per_step']:.3f} | "
               f"{r.get('ratio_to_bce', float('nan')):.2f} | {r['paired_ratio_to_bce']:.2f} | {r['windows_per_second']:.0f} | {r['peak_memory_mb']:.0f} | "
-              f"{r['generator_forwards_per_step']:.0f} | {r.get('within_bound', '')} |")
+              f"{r['generator_forwards_per_step']:.0f} | {r.get('within_bound', '')} | {r.get('within_bound_in_step', '')} |")
     print(f"\ndata: {json.dumps(data)}\npicking: {json.dumps(picking)}\nwrote {out}")
     return result
 

@@ -18,6 +18,10 @@ def test_throughput_smoke(tmp_path, monkeypatch):
     rows = {r["preset"]: r for r in saved["training"]}
     assert set(rows) == {"bce_only", "light"}
     assert all(r["generator_forwards_per_step"] == 1 for r in rows.values())
+    # the critic's passes timed inside a step give a second bound next to the separate one
+    assert rows["light"]["critic_passes_in_step_seconds"] >= rows["light"]["phase_seconds"]["critic_forward_backward"]
+    assert isinstance(rows["light"]["within_bound_in_step"], bool)
+    assert "within_bound_in_step" not in rows["bce_only"]
     assert saved["data"]["synthetic_windows_per_second"] > 0
     assert result["training"][0]["batch_size"] == 2
     for workers in (1, 2):
