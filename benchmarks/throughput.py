@@ -220,6 +220,57 @@ def data_throughput(length: int, batch_size: int, repeats: int) -> dict:
     return out
 
 
+def _bce_windows_per_second(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int) -> float:
+    """Windows per second of plain BCE training steps (Adam), median of ``steps`` after one warm-up."""
+    optimizer, loss = torch.optim.Adam(net.parameters(), lr=1e-3), torch.nn.BCEWithLogitsLoss()
+    times = []
+    for _ in range(steps + 1):
+        t0 = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        loss(net(x), y).backward()
+        optimizer.step()
+        times.append(time.perf_counter() - t0)
+    return x.shape[0] / statistics.median(times[1:])
+
+
+def other_domains_throughput(batch_size: int, threads: int, repeats: int, small: bool = False) -> dict:
+    """The ECG and edge benchmarks' data sources (one core) against their nets' BCE training.
+
+    Nets and sizes are those of ``benchmarks/ecg_delineation.py`` and
+    ``benchmarks/synthetic_edges.py`` at their defaults (``small``: tiny sizes for the smoke run).
+    """
+    from shapeloss.ecg import make_synthetic_ecg
+    from shapeloss.ecg.dataset import build_lead_set, sample_windows
+    from shapeloss.edges import make_contour_images, make_onset_burst
+    from shapeloss.nets import UNet1d, UNet2d
+
+    length, image, window, records = (128, 24, 256, 2) if small else (512, 48, 1024, 20)
+    leads = build_lead_set(make_synthetic_ecg(records, seed=0))
+    rng = np.random.default_rng(0)
+    sources = {
+        "edges_1d": (lambda k: make_onset_burst(batch_size, seed=k, length=length)[:2],
+                     lambda: UNet1d(1, 1, widths=(8, 16, 32, 64), kernel_size=7)),
+        "edges_2d": (lambda k: make_contour_images(batch_size, seed=k, size=(image, image))[:2],
+                     lambda: UNet2d(1, 2, widths=(8, 16, 32))),
+        "ecg_crops": (lambda k: sample_windows(leads, batch_size, window, rng),
+                      lambda: UNet1d(1, 6, widths=(8, 16, 32, 64), kernel_size=9)),
+    }
+    out = {}
+    for name, (make, build) in sources.items():
+        torch.set_num_threads(1)
+        x, y = make(0)
+        t0 = time.perf_counter()
+        for k in range(repeats):
+            make(k + 1)
+        made = repeats * batch_size / (time.perf_counter() - t0)
+        torch.set_num_threads(threads)
+        seed_everything(0)
+        trained = _bce_windows_per_second(build(), x.float(), y.float(), steps=2 if small else 4)
+        out[name] = {"windows_per_second": made, "training_windows_per_second_bce": trained,
+                     "over_training": made / trained, "window_shape": list(x.shape[1:])}
+    return out
+
+
 def _seisbench_annotator(data: np.ndarray, overlap: int):
     """SeisBench's PhaseNet ``annotate`` on the same samples (random weights, no download), or a note."""
     try:
@@ -353,6 +404,8 @@ def main(argv: list[str] | None = None) -> dict:
             data[f"synthetic_loader_{workers}_workers_over_training"] = data[key] / consumption
         if data.get("ncedc_windows_per_second"):
             data["ncedc_over_training"] = data["ncedc_windows_per_second"] / consumption
+    data["other_domains"] = other_domains_throughput(max(args.batch_sizes), args.threads, repeats=2 if args.smoke else 10,
+                                                     small=args.smoke)
     picking = picking_throughput(args.pick_hours, args.overlap, args.threads, repeats=2 if args.smoke else 5)
 
     command, commit, uncommitted = provenance(__file__, argv)

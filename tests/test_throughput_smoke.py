@@ -27,3 +27,6 @@ def test_throughput_smoke(tmp_path, monkeypatch):
     for workers in (1, 2):
         assert saved["data"][f"synthetic_loader_{workers}_workers_windows_per_second"] > 0
         assert saved["data"][f"synthetic_loader_{workers}_workers_over_training"] > 0
+    for name in ("edges_1d", "edges_2d", "ecg_crops"):
+        other = saved["data"]["other_domains"][name]
+        assert other["windows_per_second"] > 0 and other["over_training"] > 0
