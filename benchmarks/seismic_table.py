@@ -11,6 +11,7 @@ then the per-schedule summary over seeds (mean, min-max) and the synthetic targe
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -58,9 +59,13 @@ def summary(report: dict) -> list[str]:
     return out
 
 
-def main(paths: list[str]) -> None:
-    for path in paths:
-        report = json.loads(open(path).read())
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", help="result JSONs written by benchmarks/seismic_s_phase.py")
+    for path in parser.parse_args(argv).paths:
+        if not Path(path).is_file():
+            parser.error(f"paths: expected an existing result JSON, got {path!r}")
+        report = json.loads(Path(path).read_text())
         print(f"\n{path}\n")
         print(HEAD)
         print("|" + "---|" * HEAD.count(" | ") + "---|")
