@@ -21,6 +21,8 @@ def test_throughput_smoke(tmp_path, monkeypatch):
     # the critic's passes timed inside a step give a second bound next to the separate one
     assert rows["light"]["critic_passes_in_step_seconds"] >= rows["light"]["phase_seconds"]["critic_forward_backward"]
     assert isinstance(rows["light"]["within_bound_in_step"], bool)
+    assert isinstance(rows["light"]["within_bound_paired"], bool)
+    assert rows["light"]["bound_twin_plus_critic"] > rows["light"]["bce_twin_seconds_per_step"] > 0
     assert "within_bound_in_step" not in rows["bce_only"]
     assert saved["data"]["synthetic_windows_per_second"] > 0
     assert result["training"][0]["batch_size"] == 2
