@@ -10,7 +10,10 @@ step (median over timed steps, through ``AdversarialTrainer.step``), windows per
 second, peak memory, generator forwards per step (must be 1), and the split of a
 step between generator forward, critic forward+backward, critic optimizer,
 generator loss forward (base + frozen critic), generator backward and generator
-optimizer. Writes ``benchmarks/results/throughput*.json`` with the command.
+optimizer. BCE-only and the default critic run once more with glibc's allocator told to keep
+freed memory (``MALLOC_KEEP``; Linux). Data: windows per second of each data source against
+the training it feeds. Picking: continuous annotation against SeisBench and the bare forward
+pass. Writes ``benchmarks/results/throughput*.json`` with the command.
 """
 
 from __future__ import annotations
@@ -173,11 +176,27 @@ def _worker(queue, kwargs):
         queue.put({"error": f"{type(exc).__name__}: {exc}", **{k: kwargs[k] for k in ("preset", "batch_size")}})
 
 
-def isolated(kwargs: dict) -> dict:
+#: glibc malloc settings that keep freed memory in the process instead of returning it to the
+#: system (read by glibc at process start): large tensors come from the heap, already mapped,
+#: instead of fresh pages faulted in at every step.
+MALLOC_KEEP = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(4 * 2**30)}
+
+
+def isolated(kwargs: dict, env: dict[str, str] | None = None) -> dict:
+    """``run_config(**kwargs)`` in a fresh process, started with ``env`` added to the environment."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_worker, args=(queue, kwargs))
-    proc.start()
+    saved = {key: os.environ.get(key) for key in env or {}}
+    os.environ.update(env or {})
+    try:
+        proc.start()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     result = queue.get()
     proc.join()
     return result
@@ -355,6 +374,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--pick-hours", type=float, default=1.0)
     parser.add_argument("--overlap", type=int, default=1500)
+    parser.add_argument("--no-malloc-keep", dest="malloc_keep", action="store_false",
+                        help="skip the BCE-only and compact steps rerun with glibc keeping freed memory (Linux)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one batch size, 2 steps")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
@@ -376,6 +397,21 @@ def main(argv: list[str] | None = None) -> dict:
             rows.append(row)
             print(f"  batch {batch_size:4d} {row.get('preset'):10s} d_every={d_every}: "
                   f"{row.get('seconds_per_step', float('nan')):.3f} s/step {row.get('error', '')}", flush=True)
+    # BCE-only and the default critic again, with glibc told to keep freed memory
+    allocator = []
+    if args.malloc_keep and platform.system() == "Linux":
+        for batch_size in args.batch_sizes:
+            for preset in (None, "compact" if "compact" in args.presets else args.presets[0]):
+                kwargs = dict(preset=preset, batch_size=batch_size, steps=args.steps, warmup=args.warmup,
+                              length=args.length, device=args.device, threads=args.threads)
+                row = isolated(kwargs, env=MALLOC_KEEP)
+                base = next(r for r in rows if r["preset"] == row["preset"] and r["batch_size"] == batch_size
+                            and r["d_every"] == 1)
+                row["malloc_env"] = MALLOC_KEEP
+                row["speedup_over_default_malloc"] = base["seconds_per_step"] / row["seconds_per_step"]
+                allocator.append(row)
+                print(f"  batch {batch_size:4d} {row['preset']:10s} malloc keep: {row['seconds_per_step']:.3f} s/step "
+                      f"({row['speedup_over_default_malloc']:.2f}x)", flush=True)
     # ratios against the BCE-only step of the same batch size
     for row in rows:
         base = next((r for r in rows if r["preset"] == "bce_only" and r["batch_size"] == row["batch_size"]), None)
@@ -420,7 +456,7 @@ def main(argv: list[str] | None = None) -> dict:
         "command": command, "commit": commit, "uncommitted_files": uncommitted,
         "device": args.device if args.device == "cpu" else torch.cuda.get_device_name(0),
         "threads": args.threads, "torch": torch.__version__, "platform": platform.platform(),
-        "length": args.length, "training": rows, "data": data, "picking": picking,
+        "length": args.length, "training": rows, "training_malloc_keep": allocator, "data": data, "picking": picking,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

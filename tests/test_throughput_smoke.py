@@ -32,3 +32,7 @@ def test_throughput_smoke(tmp_path, monkeypatch):
     for name in ("edges_1d", "edges_2d", "ecg_crops"):
         other = saved["data"]["other_domains"][name]
         assert other["windows_per_second"] > 0 and other["over_training"] > 0
+    if sys.platform.startswith("linux"):  # the rerun with glibc keeping freed memory
+        kept = {r["preset"]: r for r in saved["training_malloc_keep"]}
+        assert set(kept) == {"bce_only", "light"}
+        assert all(r["speedup_over_default_malloc"] > 0 and "MALLOC_TRIM_THRESHOLD_" in r["malloc_env"] for r in kept.values())
