@@ -29,7 +29,7 @@ them crossed 0.7);
 
 Everything is vectorised numpy, seeded through :class:`numpy.random.Generator`: all of a batch's
 random draws are made first, then its windows are rendered eight at a time (small temporaries
-that stay in the CPU's cache). About 9,000 windows of 3001 samples per second on one core
+that stay in the CPU's cache). About 7,000 windows of 3001 samples per second on one core
 (``benchmarks/throughput.py``).
 """
 
