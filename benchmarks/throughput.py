@@ -404,14 +404,14 @@ def main(argv: list[str] | None = None) -> dict:
             for preset in (None, "compact" if "compact" in args.presets else args.presets[0]):
                 kwargs = dict(preset=preset, batch_size=batch_size, steps=args.steps, warmup=args.warmup,
                               length=args.length, device=args.device, threads=args.threads)
-                row = isolated(kwargs, env=MALLOC_KEEP)
-                base = next(r for r in rows if r["preset"] == row["preset"] and r["batch_size"] == batch_size
-                            and r["d_every"] == 1)
-                row["malloc_env"] = MALLOC_KEEP
-                row["speedup_over_default_malloc"] = base["seconds_per_step"] / row["seconds_per_step"]
+                row = dict(isolated(kwargs, env=MALLOC_KEEP), malloc_env=MALLOC_KEEP)
+                base = next((r for r in rows if r["preset"] == row["preset"] and r["batch_size"] == batch_size
+                             and r.get("d_every") == 1 and "seconds_per_step" in r), None)
+                if base is not None and "seconds_per_step" in row:
+                    row["speedup_over_default_malloc"] = base["seconds_per_step"] / row["seconds_per_step"]
                 allocator.append(row)
-                print(f"  batch {batch_size:4d} {row['preset']:10s} malloc keep: {row['seconds_per_step']:.3f} s/step "
-                      f"({row['speedup_over_default_malloc']:.2f}x)", flush=True)
+                print(f"  batch {batch_size:4d} {row['preset']:10s} malloc keep: {row.get('seconds_per_step', float('nan')):.3f} "
+                      f"s/step ({row.get('speedup_over_default_malloc', float('nan')):.2f}x) {row.get('error', '')}", flush=True)
     # ratios against the BCE-only step of the same batch size
     for row in rows:
         base = next((r for r in rows if r["preset"] == "bce_only" and r["batch_size"] == row["batch_size"]), None)
