@@ -709,6 +709,8 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     later_defaults = {"d_every": 1}
     keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device") and later_defaults.get(k, object()) != v},
                  synthetic_config=keyed_synthetic_config(args))
+    # an explicit "ziggurat" override names the draw that older folders were made with
+    keyed["synthetic"] = {k: v for k, v in args.synthetic.items() if (k, v) != ("noise_draw", "ziggurat")}
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
     # The folder is named by the data and the settings, not by the preset's name, so that e.g.
     # "--seeds 0 1 2" reuses the default run's seed 0.
