@@ -56,7 +56,7 @@ def _work_key(a: argparse.Namespace, seed: int, bench_args: argparse.Namespace) 
     keyed = {"warmup": warmup, "branch_at": a.branch_at, "critic_steps": a.critic_steps,
              "eval_windows": a.eval_windows, "device": a.device}
     synthetic = bench.keyed_synthetic_config(bench_args)
-    if synthetic is not None and "noise_draw" in synthetic:  # folders made before the field stay valid
+    if synthetic != bench.LEGACY_SYNTHETIC_KEY:  # folders made before --synthetic existed stay valid
         keyed["synthetic"] = synthetic
     return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:10]
 

@@ -584,18 +584,21 @@ def figures(args, results: list[dict], folder: Path, stem: str) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 
-def keyed_synthetic_config(args: argparse.Namespace) -> dict | None:
-    """The synthetic generator's settings as work folders are keyed by (``None`` for real data).
+def _without_legacy_draw(values: dict) -> dict:
+    """``values`` without ``noise_draw`` where it is ``"ziggurat"``, the only draw before the field
+    existed: work folders made before it stay valid for the windows they were trained on."""
+    return {k: v for k, v in values.items() if (k, v) != ("noise_draw", "ziggurat")}
 
-    ``noise_draw`` is left out at ``"ziggurat"``, the only draw before the field existed, so that
-    folders made before it stay valid for the windows they were trained on.
-    """
+
+def keyed_synthetic_config(args: argparse.Namespace) -> dict | None:
+    """The synthetic generator's settings as work folders are keyed by (``None`` for real data)."""
     if args.data_kind != "synthetic":
         return None
-    config = dataclasses.asdict(SyntheticConfig(**args.synthetic))
-    if config["noise_draw"] == "ziggurat":
-        del config["noise_draw"]
-    return config
+    return _without_legacy_draw(dataclasses.asdict(SyntheticConfig(**args.synthetic)))
+
+
+#: :func:`keyed_synthetic_config` of the generator's defaults before ``noise_draw`` existed.
+LEGACY_SYNTHETIC_KEY = _without_legacy_draw(dataclasses.asdict(SyntheticConfig(noise_draw="ziggurat")))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -709,8 +712,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     later_defaults = {"d_every": 1}
     keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device") and later_defaults.get(k, object()) != v},
                  synthetic_config=keyed_synthetic_config(args))
-    # an explicit "ziggurat" override names the draw that older folders were made with
-    keyed["synthetic"] = {k: v for k, v in args.synthetic.items() if (k, v) != ("noise_draw", "ziggurat")}
+    keyed["synthetic"] = _without_legacy_draw(args.synthetic)  # the overrides, keyed alike
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
     # The folder is named by the data and the settings, not by the preset's name, so that e.g.
     # "--seeds 0 1 2" reuses the default run's seed 0.
