@@ -14,13 +14,15 @@ Public API::
     functional                          the pure functions behind the modules
     seed_everything                     reproducible runs
     step_loader                         step-indexed batches prefetched by workers
+    calibration                         fit_calibration, Calibration (post-hoc monotone peak maps)
     metrics                             peaks, matching, effective detections, suppression_report
     diagnostics                         loss landscapes, model-free simulation, histories
     nets                                UNet1d, UNet2d (generic U-Nets returning logits), init_prior_bias
     seismic, ecg, edges, lightning      domain and integration subpackages (import explicitly)
 """
 
-from . import diagnostics, discriminators, errors, functional, metrics, nets, objectives
+from . import calibration, diagnostics, discriminators, errors, functional, metrics, nets, objectives
+from .calibration import Calibration, fit_calibration
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
@@ -61,6 +63,9 @@ __all__ = [
     "pick_metrics",
     "threshold_sweep",
     "bootstrap_ratio",
+    "Calibration",
+    "fit_calibration",
+    "calibration",
     "metrics",
     "diagnostics",
     "nets",
