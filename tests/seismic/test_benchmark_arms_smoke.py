@@ -53,6 +53,14 @@ def test_all_arms_write_full_metrics_and_threshold_free_measures(bench, tmp_path
     assert all((Path(saved["runs"][0]["counts_files"]["bce"]).parent / f"{a}.pt").exists()
                for a in ("bce", "shapeloss", "widened", "weighted", "shapeloss_patch"))
 
+    # The docs' tables render from the JSON: one row per arm, the critic arms' gains, the decision rows.
+    from benchmarks.seismic_baselines_report import decision_rows, render
+
+    md = render([str(tmp_path / "arms.json")])
+    assert all(f"| {a} (" in md for a in ALL_ARMS) and "| shapeloss_patch | true picks |" in md
+    rows = decision_rows(saved, "synthetic")
+    assert len(rows) == 4 and rows[0].startswith("| synthetic: one fixed threshold (0.7) | ")
+
     # The same command again: nothing retrained, the same numbers.
     again = bench.run(argv)
     assert again["runs"][0]["threshold_free"] == run["threshold_free"]
