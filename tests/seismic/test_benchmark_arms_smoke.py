@@ -41,14 +41,14 @@ def test_all_arms_write_full_metrics_and_threshold_free_measures(bench, tmp_path
     # the trained baselines ran their own steps from the warm-up; the post-hoc ones none
     assert run["timing"]["widened"]["steps_run"] == 3 and "bce_tuned" not in run["timing"]
     # a strictly increasing map keeps every ranking: the same measures as bce, except the threshold width
-    for post in ("bce_tuned", "bce_calibrated"):
+    for post in ("bce_tuned", "bce_calibrated", "bce_power"):
         for m in ("best_f1", "pr_auc", "recall_at_p90"):
             assert run["threshold_free"][post]["labels"]["S"][m]["value"] == pytest.approx(
                 run["threshold_free"]["bce"]["labels"]["S"][m]["value"])
     pooled = saved["threshold_free"]["branch"]
     assert set(pooled["gain_over_best_baseline"]) == {"shapeloss", "shapeloss_patch", "shapeloss_widened"}
     assert pooled["gain_over_best_baseline"]["shapeloss"]["labels"]["S"]["pr_auc"]["baseline"] in (
-        "bce", "bce_tuned", "bce_calibrated", "widened", "weighted")
+        "bce", "bce_tuned", "bce_calibrated", "bce_power", "widened", "weighted")
     # arm checkpoints where the continuous-record evaluation reads them
     assert all((Path(saved["runs"][0]["counts_files"]["bce"]).parent / f"{a}.pt").exists()
                for a in ("bce", "shapeloss", "widened", "weighted", "shapeloss_patch"))

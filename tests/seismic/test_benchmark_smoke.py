@@ -31,7 +31,7 @@ def test_twenty_step_run_writes_json_and_figures_and_resumes(bench, tmp_path):
     assert saved["settings"]["steps"] == 20 and saved["settings"]["branch_at"] == 10
     run = saved["runs"][0]
     # the default arms: the two trained ones and the two post-hoc maps of the bce network
-    assert run["schedule"] == "branch" and set(run["arms"]) == {"bce", "shapeloss", "bce_tuned", "bce_calibrated"}
+    assert run["schedule"] == "branch" and set(run["arms"]) == {"bce", "shapeloss", "bce_tuned", "bce_calibrated", "bce_power"}
     for name, arm in run["arms"].items():
         assert arm["phases"]["S"]["n_labels"] == 16
         assert 0.0 <= arm["phases"]["S"]["band_share"] <= 1.0
