@@ -1,12 +1,13 @@
 #!/usr/bin/env python
-"""Print the markdown tables of docs/seismic.md from result JSONs of ``seismic_s_phase.py``.
+"""The markdown tables of docs/seismic.md, rendered from result JSONs of ``seismic_s_phase.py``.
 
 Usage::
 
     python benchmarks/seismic_table.py benchmarks/results/seismic_s_phase_synthetic_quick_3seeds.json
 
 One row per arm and run, the ratios with their 95 % bootstrap intervals on the ShapeLoss row,
-then the per-schedule summary over seeds (mean, min-max) and the synthetic targets.
+then the per-schedule summary over seeds (mean, min-max) and the synthetic targets. The pages'
+blocks built on these (``benchmarks/_docs_seismic.py``) are kept by ``benchmarks/docs_tables.py``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ def summary(report: dict) -> list[str]:
     return out
 
 
+def table(report: dict) -> str:
+    """The per-run table: header, separator and one row per arm and run."""
+    return "\n".join([HEAD, "|" + "---|" * (HEAD.count(" | ") + 1)] + rows(report))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", help="result JSONs written by benchmarks/seismic_s_phase.py")
@@ -67,9 +73,7 @@ def main(argv: list[str]) -> None:
             parser.error(f"paths: expected an existing result JSON, got {path!r}")
         report = json.loads(Path(path).read_text())
         print(f"\n{path}\n")
-        print(HEAD)
-        print("|" + "---|" * HEAD.count(" | ") + "---|")
-        print("\n".join(rows(report)))
+        print(table(report))
         print()
         print("\n".join(summary(report)))
 
