@@ -188,7 +188,14 @@ def landscape(results: Path) -> str:
             f"threshold, while the template's single minimum sits at `h = {template['argmin']['height']:.2f}`")
 
 
+def synthetic_rate(results: Path) -> str:
+    """``data.synthetic_windows_per_second`` in throughput_cpu.json, with its commit."""
+    report = load(results, THROUGHPUT)
+    return f"{report['data']['synthetic_windows_per_second']:,.0f} windows per second (commit {report['commit'][:7]})"
+
+
 DOCS = {
+    "throughput-synthetic-rate": synthetic_rate,
     "throughput-training": training,
     "throughput-malloc": malloc,
     "throughput-malloc-summary": malloc_summary,

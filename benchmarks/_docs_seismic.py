@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from seismic_table import fmt, table
+from seismic_table import bound, fmt, table
 
 PAPER_SCRATCH = "seismic_s_phase_synthetic_paper_scratch"
 PAPER_BRANCH = "seismic_s_phase_synthetic_paper_branch"
@@ -59,7 +59,7 @@ def synthetic_summary(name: str, results: Path) -> str:
     p_ratio = [r["comparison"]["P"]["effective_ratio"] for r in runs]
     seeds = ", ".join(str(r["seed"]) for r in runs)
     mean = f" (mean {fmt(float(np.mean(ratios)))})" if len(runs) > 1 else ""
-    return (f"Seeds {seeds}: effective S {pairs}; S ratio {', '.join(fmt(x) for x in ratios)}{mean}, lower 95 % bounds "
+    return (f"Seed{'s' if len(runs) > 1 else ''} {seeds}: effective S {pairs}; S ratio {', '.join(fmt(x) for x in ratios)}{mean}, lower 95 % bounds "
             f"{span(lows)}; {span([100 * _s(r, 'shapeloss', 'effective_share') for r in runs], '.0f')} % of the "
             f"labelled S picks effective with ShapeLoss; S band share {span([_s(r, 'bce', 'band_share') for r in runs])} → "
             f"{span([_s(r, 'shapeloss', 'band_share') for r in runs])} ({span(band)}x BCE's); emergent S effective "
@@ -75,8 +75,8 @@ def real_summary(name: str, results: Path) -> str:
     p_ci = [r["comparison"]["P"]["ci95"] for r in runs]
     contain = sum(lo <= 1.0 <= hi for lo, hi in s_ci)
     return (f"over the {len(runs)} runs, S ratio {span(ratios)} (mean {fmt(float(np.mean(ratios)))}; {contain} of "
-            f"{len(runs)} S intervals contain 1) and P ratio {span(p)} (intervals {fmt(min(c[0] for c in p_ci))}-"
-            f"{fmt(max(c[1] for c in p_ci))}); BCE's S median peak {span([_s(r, 'bce', 'median_height') for r in runs])}, "
+            f"{len(runs)} S intervals contain 1) and P ratio {span(p)} (intervals from {bound(min(c[0] for c in p_ci))} to "
+            f"{bound(max(c[1] for c in p_ci))}; {sum(lo <= 1.0 <= hi for lo, hi in p_ci)} of {len(runs)} contain 1); BCE's S median peak {span([_s(r, 'bce', 'median_height') for r in runs])}, "
             f"its S band share {span([_s(r, 'bce', 'band_share') for r in runs])}")
 
 
@@ -136,7 +136,38 @@ def gpu_timing(results: Path) -> str:
             f"({span([x['seconds_per_step'] for x in t['bce']], '.3f')} and "
             f"{span([x['seconds_per_step'] for x in t['shapeloss']], '.3f')} s per step; "
             f"{span(rate['bce'], ',.0f')} and {span(rate['shapeloss'], ',.0f')} windows per second per seed; "
-            f"the three seeds' BCE arms together {sum(rate['bce']):,.0f})")
+            f"the three seeds' BCE arms together {sum(rate['bce']):,.0f} windows per second)")
+
+
+def provenance(name: str, results: Path) -> str:
+    """Commits and devices that trained the runs of one JSON (``runs[*].commit``, ``runs[*].device``)."""
+    runs = load(results, name)["runs"]
+    by = {}
+    for r in runs:
+        by.setdefault((str(r.get("commit") or "not recorded")[:7], r.get("device") or "not recorded"), []).append(str(r["seed"]))
+    return "; ".join(f"seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}: commit {c} on {d}" for (c, d), seeds in by.items())
+
+
+def minutes(name: str, results: Path) -> str:
+    """Minutes per seed, warm-up and both arms (``runs[*].timing.*.seconds``)."""
+    runs = load(results, name)["runs"]
+    return ", ".join(f"{sum(t['seconds'] for t in r['timing'].values()) / 60:.1f}" for r in runs) + " min"
+
+
+def jitter_long_curves(results: Path) -> str:
+    """Dev-crop effective S after the branch, per arm, over every checkpoint and seed (``arms.*.curve``)."""
+    report = load(results, JITTER_LONG)
+    at = report["settings"]["branch_at"]
+    curves = {arm: [[c["effective_S"] for c in r["arms"][arm]["curve"] if c["step"] > at] for r in report["runs"]]
+              for arm in ("bce", "shapeloss")}
+    pairs = [(s, b) for cs, cb in zip(curves["shapeloss"], curves["bce"]) for s, b in zip(cs, cb)]
+    above = sum(s > b for s, b in pairs)
+    swing = max(abs(x - y) for arm in curves for c in curves[arm] for x, y in zip(c, c[1:]))
+    flat = lambda arm: [x for c in curves[arm] for x in c]  # noqa: E731
+    return (f"at {above} of the {len(pairs)} checkpoints after the branch ({len(curves['bce'][0])} per seed), the ShapeLoss "
+            f"arm had more effective S picks on the {report['settings']['curve_windows']} dev crops than the BCE arm "
+            f"({min(flat('shapeloss'))}-{max(flat('shapeloss'))} against {min(flat('bce'))}-{max(flat('bce'))}); "
+            f"neighbouring checkpoints of one arm differ by up to {swing}")
 
 
 def readme_caption(results: Path) -> str:
@@ -173,4 +204,9 @@ DOCS = {
     "seismic-quick-timing": quick_timing,
     "seismic-gpu-timing": gpu_timing,
     "readme-caption": readme_caption,
+    "seismic-jitter-long-curves": jitter_long_curves,
+    "seismic-paper-branch-minutes": partial(minutes, PAPER_BRANCH),
+    **{f"seismic-provenance-{key}": partial(provenance, name) for key, name in (
+        ("paper-scratch", PAPER_SCRATCH), ("paper-branch", PAPER_BRANCH), ("quick-3seeds", QUICK), ("study-betas", BETAS),
+        ("quick-seed1-long", QUICK_SEED1_LONG), ("ncedc", NCEDC), ("jitter", JITTER), ("jitter-long", JITTER_LONG))},
 }

@@ -24,6 +24,12 @@ HEAD = ("| schedule | seed | arm | effective P | effective S (share) | S band sh
         "emergent S effective | impulsive S effective | S F1 @0.5 | S F1 @dev thr. | S ratio [95% CI] | P ratio [95% CI] | trained on |")
 
 
+def bound(x: float) -> str:
+    """An interval bound to 2 decimals, or 3 where 2 would move it across 1 (0.996 is not "1.00")."""
+    s = fmt(x)
+    return fmt(x, ".3f") if (x < 1) != (float(s) < 1) or (x > 1) != (float(s) > 1) else s
+
+
 def rows(report: dict) -> list[str]:
     out = []
     for r in report["runs"]:
@@ -36,8 +42,8 @@ def rows(report: dict) -> list[str]:
             pratio = ""
             if arm == "shapeloss":
                 c = r["comparison"]
-                ratio = f"{fmt(c['S']['effective_ratio'])} [{fmt(c['S']['ci95'][0])}, {fmt(c['S']['ci95'][1])}]"
-                pratio = f"{fmt(c['P']['effective_ratio'])} [{fmt(c['P']['ci95'][0])}, {fmt(c['P']['ci95'][1])}]"
+                ratio = f"{fmt(c['S']['effective_ratio'])} [{bound(c['S']['ci95'][0])}, {bound(c['S']['ci95'][1])}]"
+                pratio = f"{fmt(c['P']['effective_ratio'])} [{bound(c['P']['ci95'][0])}, {bound(c['P']['ci95'][1])}]"
             out.append(
                 f"| {r['schedule']} | {r['seed']} | {arm} | {p['effective']}/{p['n_labels']} | "
                 f"{s['effective']}/{s['n_labels']} ({fmt(s['effective_share'])}) | {fmt(s['band_share'])} | {fmt(s['median_height'])} | "
