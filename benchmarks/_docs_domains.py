@@ -79,7 +79,7 @@ def ecg_timing(results: Path) -> str:
     """Total and per-arm seconds of the quick ECG run (``seconds``, ``per_seed.*.train.seconds``)."""
     report = load(results, "ecg_delineation")
     arms = [r["train"]["seconds"] for arm in ECG_ARMS for r in report["per_seed"][arm]]
-    return f"{report['seconds']:.0f} s in all ({min(arms):.0f} to {max(arms):.0f} s per arm"
+    return f"{report['seconds']:.0f} s in all, {min(arms):.0f} to {max(arms):.0f} s per arm"
 
 
 def edges_arm(arm: str, settings: dict) -> str:

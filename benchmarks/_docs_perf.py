@@ -44,6 +44,23 @@ def training(results: Path) -> str:
     return "\n".join(out)
 
 
+def bounds(results: Path) -> str:
+    """The three no-redundant-passes checks of ``training``: rows failing each, and by how much (``within_bound*``)."""
+    rows = [r for r in load(results, THROUGHPUT)["training"] if "error" not in r and r["preset"] != "bce_only"]
+    parts = []
+    for label, ok, bound in (("(1)", "within_bound", "bound_bce_plus_critic"), ("(2)", "within_bound_paired", "bound_twin_plus_critic"),
+                             ("(3)", "within_bound_in_step", "bound_bce_plus_critic_in_step")):
+        failing = [r for r in rows if r.get(ok) is False]
+        if not failing:
+            parts.append(f"{label} holds in every row")
+            continue
+        over = ", ".join(f"{r['preset']} batch {r['batch_size']} +{100 * (r['seconds_per_step'] / r[bound] - 1):.0f} %" for r in failing)
+        parts.append(f"{label} fails in {len(failing)} of {len(rows)} rows ({over})")
+    top = max(r["batch_size"] for r in rows)
+    twin = [r["bce_twin_seconds_per_step"] for r in rows if r["batch_size"] == top and r.get("bce_twin_seconds_per_step")]
+    return "; ".join(parts) + f". The same-process BCE twin took {_span(twin, '.2f')} s per step at batch {top}, depending on which critic ran before it"
+
+
 def _default_row(report: dict, row: dict) -> dict:
     return next(r for r in report["training"] if r["preset"] == row["preset"] and r["batch_size"] == row["batch_size"]
                 and r["d_every"] == row["d_every"])
@@ -176,7 +193,7 @@ def skew(results: Path) -> str:
     r = load(results, "diagnostics_simulation")["simulation_skew"][0]
     return (f"The point-wise peak lands at {r['pointwise']['height']:.3f}, {_where(r['pointwise']['position'])}, "
             f"with the closed form at {r['closed_form']['height']:.3f}, {_where(r['closed_form']['position'])}; "
-            f"the template sits at {r['template']['height']:.3f}, {_where(r['template']['position'])}.")
+            f"the template sits at {r['template']['height']:.3f}, {_where(r['template']['position'])}")
 
 
 def landscape(results: Path) -> str:
@@ -194,7 +211,16 @@ def synthetic_rate(results: Path) -> str:
     return f"{report['data']['synthetic_windows_per_second']:,.0f} windows per second (commit {report['commit'][:7]})"
 
 
+def critic_cost(results: Path) -> str:
+    """Paired step cost of ``compact`` and ``reference`` at d_every 1 (``training[*].paired_ratio_to_bce``)."""
+    rows = [r for r in load(results, THROUGHPUT)["training"] if "error" not in r and r["d_every"] == 1]
+    cost = {p: _span([r["paired_ratio_to_bce"] for r in rows if r["preset"] == p], ".1f") for p in ("compact", "reference")}
+    return f"{cost['compact']}x a BCE step (paired, CPU) instead of {cost['reference']}x"
+
+
 DOCS = {
+    "throughput-bounds": bounds,
+    "readme-critic-cost": critic_cost,
     "throughput-synthetic-rate": synthetic_rate,
     "throughput-training": training,
     "throughput-malloc": malloc,

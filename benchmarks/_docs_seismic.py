@@ -205,6 +205,7 @@ DOCS = {
     "seismic-gpu-timing": gpu_timing,
     "readme-caption": readme_caption,
     "seismic-jitter-long-curves": jitter_long_curves,
+    "readme-quick-minutes": lambda results: quick_timing(results).split(" (")[0],
     "seismic-paper-branch-minutes": partial(minutes, PAPER_BRANCH),
     **{f"seismic-provenance-{key}": partial(provenance, name) for key, name in (
         ("paper-scratch", PAPER_SCRATCH), ("paper-branch", PAPER_BRANCH), ("quick-3seeds", QUICK), ("study-betas", BETAS),
