@@ -27,6 +27,8 @@ HEAD = ("| schedule | seed | arm | effective P | effective S (share) | S band sh
 def bound(x: float) -> str:
     """An interval bound to 2 decimals, or 3 where 2 would move it across 1 (0.996 is not "1.00")."""
     s = fmt(x)
+    if s in ("n/a", "unbounded"):
+        return s
     return fmt(x, ".3f") if (x < 1) != (float(s) < 1) or (x > 1) != (float(s) > 1) else s
 
 
