@@ -82,6 +82,15 @@ def ecg_timing(results: Path) -> str:
     return f"{report['seconds']:.0f} s in all, {min(arms):.0f} to {max(arms):.0f} s per arm"
 
 
+def provenance(name: str, results: Path) -> str:
+    """Commit of a run and whether it ran committed code (``commit``, ``uncommitted_files``)."""
+    report = load(results, name)
+    dirty = report.get("uncommitted_files")
+    state = ("no uncommitted changes" if dirty == [] else "uncommitted state not recorded" if dirty is None
+             else f"uncommitted changes to {', '.join(dirty)}")
+    return f"commit `{str(report.get('commit') or 'not recorded')[:7]}`, {state}"
+
+
 def edges_arm(arm: str, settings: dict) -> str:
     return {"bce": "BCE", "weighted_bce": f"class-weighted BCE (w = {settings['pos_weight']:g})",
             "cdf_l1": "BCE + CDF-L1 (Wasserstein)", "soft_argmax": "BCE + soft-argmax head",
@@ -155,6 +164,9 @@ def edges_timing(results: Path) -> str:
 
 
 DOCS = {
+    **{f"provenance-{name}": partial(provenance, name) for name in (
+        "ecg_delineation", "ecg_delineation_seeds23", "synthetic_edges", "synthetic_edges_1d_jitter0",
+        "synthetic_edges_1d_jitter12", "synthetic_edges_2d_long", "synthetic_edges_2d_global_critic", "throughput_cpu")},
     "ecg-quick": ecg_quick,
     "ecg-four-seeds": ecg_four_seeds,
     "ecg-timing": ecg_timing,

@@ -218,7 +218,15 @@ def critic_cost(results: Path) -> str:
     return f"{cost['compact']}x a BCE step (paired, CPU) instead of {cost['reference']}x"
 
 
+def critic_run(results: Path) -> str:
+    """Commit, device, threads and wall time of critic_tradeoff.json."""
+    r = load(results, "critic_tradeoff")
+    return (f"Commit {r['commit'][:7]}{'' if r.get('uncommitted_files') == [] else ' (uncommitted changes)'}, "
+            f"{r['device'].upper()}, {r['threads']} thread{'s' if r['threads'] > 1 else ''}, {r['wall_seconds'] / 60:.1f} min")
+
+
 DOCS = {
+    "critic-tradeoff-run": critic_run,
     "throughput-bounds": bounds,
     "readme-critic-cost": critic_cost,
     "throughput-synthetic-rate": synthetic_rate,
