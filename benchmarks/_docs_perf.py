@@ -191,7 +191,7 @@ def _where(samples: float) -> str:
 def skew(results: Path) -> str:
     """``simulation_skew`` in diagnostics_simulation.json."""
     r = load(results, "diagnostics_simulation")["simulation_skew"][0]
-    return (f"The point-wise peak lands at {r['pointwise']['height']:.3f}, {_where(r['pointwise']['position'])}, "
+    return (f"the point-wise peak lands at {r['pointwise']['height']:.3f}, {_where(r['pointwise']['position'])}, "
             f"with the closed form at {r['closed_form']['height']:.3f}, {_where(r['closed_form']['position'])}; "
             f"the template sits at {r['template']['height']:.3f}, {_where(r['template']['position'])}")
 

@@ -102,3 +102,10 @@ def test_a_difference_names_page_block_and_first_differing_line(docs_tables):
     assert (d.page, d.block, d.line, d.found, d.expected) == ("docs/x.md", "t", 3, "| 1 |", "| 7 |")
     assert "docs/x.md: block 't', line 3" in str(d)
     assert "| 7 |" in new and "and <!-- generated: s -->2.0<!-- /generated: s -->" in new  # inline blocks stay inline
+
+
+def test_inline_blocks_never_open_a_line(page_texts):
+    """Markdown treats a line that starts with an HTML comment as a block: an inline number there would split its paragraph."""
+    bad = [f"{page}:{i + 1}" for page, text in page_texts.items() for i, line in enumerate(text.split("\n"))
+           if re.match(r"^\s*<!-- generated: [\w.-]+ -->", line) and not re.match(r"^<!-- generated: [\w.-]+ -->$", line)]
+    assert not bad, f"inline generated blocks at the start of a line (put text before them): {bad}"
