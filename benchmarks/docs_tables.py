@@ -30,12 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _docs_domains  # noqa: E402
 import _docs_perf  # noqa: E402
 import _docs_seismic  # noqa: E402
+import seismic_baselines_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 
 Renderer = Callable[[Path], str]
-TABLES: dict[str, Renderer] = {**_docs_seismic.DOCS, **_docs_domains.DOCS, **_docs_perf.DOCS}
+TABLES: dict[str, Renderer] = {**_docs_seismic.DOCS, **_docs_domains.DOCS, **_docs_perf.DOCS,
+                               **seismic_baselines_report.DOCS}
 
 BLOCK = re.compile(r"<!-- generated: (?P<name>[\w.-]+) -->(?P<body>.*?)<!-- /generated: (?P=name) -->", re.S)
 OPENING = re.compile(r"<!-- (/?)generated: ([\w.-]+) -->")

@@ -142,3 +142,42 @@ def render(paths: list[str]) -> str:
 
 if __name__ == "__main__":
     print(render(sys.argv[1:]))
+
+
+# --------------------------------------------------------------------------- generated docs blocks
+
+SYNTHETIC_BASELINES = "seismic_s_phase_synthetic_quick_baselines"
+JITTER_BASELINES = "seismic_s_phase_ncedc_jitter_per_window_baselines"
+ALL_ARMS_SEED0 = "seismic_s_phase_synthetic_quick_all_arms_seed0"
+
+
+def _load(results: Path, name: str) -> dict:
+    return json.loads((Path(results) / f"{name}.json").read_text())
+
+
+def _provenance(report: dict) -> str:
+    seeds = ", ".join(str(r["seed"]) for r in report["runs"])
+    commits = sorted({str(r.get("commit"))[:7] for r in report["runs"]})
+    return (f"`{report['command']}` (seeds {seeds}; arms trained at commit {', '.join(commits)}, "
+            f"summarised at {str(report['environment']['commit'])[:7]}, on {', '.join(report['run_devices'])})")
+
+
+def _block(results: Path, name: str, ref: str) -> str:
+    report = _load(results, name)
+    return "\n".join([_provenance(report), "", *arm_table(report, ref=ref)])
+
+
+#: ``benchmarks/docs_tables.py`` renders these blocks of docs/seismic.md and README.md.
+DOCS = {
+    "seismic-baselines-decision": lambda results: "\n".join(decision_table({
+        "synthetic": str(Path(results) / f"{SYNTHETIC_BASELINES}.json"),
+        "NCEDC semi-real": str(Path(results) / f"{JITTER_BASELINES}.json")})),
+    "seismic-baselines-synthetic": lambda results: _block(results, SYNTHETIC_BASELINES, "labels"),
+    "seismic-baselines-synthetic-truth": lambda results: _block(results, SYNTHETIC_BASELINES, "truth"),
+    "seismic-baselines-synthetic-gains": lambda results: "\n".join(gain_table(_load(results, SYNTHETIC_BASELINES))),
+    "seismic-baselines-jitter": lambda results: _block(results, JITTER_BASELINES, "labels"),
+    "seismic-baselines-jitter-truth": lambda results: _block(results, JITTER_BASELINES, "truth"),
+    "seismic-baselines-jitter-gains": lambda results: "\n".join(gain_table(_load(results, JITTER_BASELINES))),
+    "seismic-moonshots": lambda results: _block(results, ALL_ARMS_SEED0, "truth"),
+    "seismic-moonshots-gains": lambda results: "\n".join(gain_table(_load(results, ALL_ARMS_SEED0))),
+}
