@@ -14,6 +14,7 @@ Public API::
     functional                          the pure functions behind the modules
     seed_everything                     reproducible runs
     step_loader                         step-indexed batches prefetched by workers
+    calibration                         fit_calibration, Calibration (post-hoc monotone peak maps)
     metrics                             peaks, matching, effective detections, suppression_report
     operating_points                    PR curves, best F1, threshold transfer, bootstrap intervals over groups
     diagnostics                         loss landscapes, model-free simulation, histories
@@ -21,7 +22,8 @@ Public API::
     seismic, ecg, edges, lightning      domain and integration subpackages (import explicitly)
 """
 
-from . import diagnostics, discriminators, errors, functional, metrics, nets, objectives, operating_points
+from . import calibration, diagnostics, discriminators, errors, functional, metrics, nets, objectives, operating_points
+from .calibration import Calibration, fit_calibration
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
@@ -77,6 +79,9 @@ __all__ = [
     "threshold_transfer",
     "bootstrap_transfer",
     "operating_points",
+    "Calibration",
+    "fit_calibration",
+    "calibration",
     "metrics",
     "diagnostics",
     "nets",

@@ -5,7 +5,7 @@ core never imports this package.
 """
 
 from .annotate import Annotation, Pick, ProbabilityTrace, annotate
-from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
+from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows, widen_labels, widened_sigma
 from .npz import (
     DEFAULT_NCEDC_PATH,
     AnalystSPicks,
@@ -40,6 +40,8 @@ __all__ = [
     "LABEL_SIGMA",
     "gaussian_labels",
     "normalize_windows",
+    "widened_sigma",
+    "widen_labels",
     "SyntheticConfig",
     "SyntheticWindows",
     "SyntheticBatches",
