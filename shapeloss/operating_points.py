@@ -48,6 +48,7 @@ __all__ = [
     "bootstrap_operating_points",
     "compare_operating_points",
     "bootstrap_transfer",
+    "concat_counts",
     "DEFAULT_THRESHOLDS",
 ]
 
@@ -449,39 +450,72 @@ def _difference(f: Callable, g: Callable) -> Callable:
     return run
 
 
+def _strata(x: object, name: str) -> list[PickCounts]:
+    items = [x] if isinstance(x, PickCounts) else list(x) if isinstance(x, (list, tuple)) else None
+    if not items or not all(isinstance(c, PickCounts) for c in items):
+        raise TypeError(f"{name}: expected a PickCounts or a non-empty list of them (one per stratum), got {type(x).__name__}")
+    return items
+
+
 def bootstrap_transfer(
-    source: PickCounts,
-    target: PickCounts,
+    source: PickCounts | Sequence[PickCounts],
+    target: PickCounts | Sequence[PickCounts],
     n_boot: int = 1000,
     seed: int = 0,
-    baseline: tuple[PickCounts, PickCounts] | None = None,
+    baseline: tuple[object, object] | None = None,
 ) -> dict[str, dict[str, float]]:
     """:func:`threshold_transfer` with 95 % intervals, source and target groups resampled independently.
 
     Args:
-        source, target: counts on the set the threshold is chosen on and the set it is applied to.
+        source, target: counts on the set the threshold is chosen on and the set it is applied to;
+            or equally long lists of them, one per stratum (e.g. per training seed: each
+            stratum's own picker chooses its own threshold), whose measures are averaged.
+            Groups are resampled within each stratum.
         n_boot: resamples.
         seed: the resampling generator's seed.
-        baseline: ``(source, target)`` counts of another picker on the same groups: the result is
-            then the paired difference (this picker minus the baseline) of every transfer measure.
+        baseline: ``(source, target)`` counts of another picker on the same groups (same
+            strata): the result is then the paired difference (this picker minus the baseline)
+            of every transfer measure.
 
     Returns:
         ``{measure: {"value", "low", "high"}}``.
     """
-    _check_pair(source, target, "source", "target", same_groups=False)
+    src, tgt = _strata(source, "source"), _strata(target, "target")
+    if len(src) != len(tgt):
+        raise ShapeMismatchError(f"target: expected {len(src)} strata (as source), got {len(tgt)}")
+    for a, b in zip(src, tgt):
+        _check_pair(a, b, "source", "target", same_groups=False)
     n_boot, rng = _boot_args(n_boot, seed)
-    i_src = _resamples(source.n_groups, n_boot, rng)
-    i_tgt = _resamples(target.n_groups, n_boot, rng)
-    t = source.thresholds
+    draws = [(_resamples(a.n_groups, n_boot, rng), _resamples(b.n_groups, n_boot, rng)) for a, b in zip(src, tgt)]
 
-    def one(src, tgt):
-        return lambda ij: _transfer(_totals(src, None if ij is None else ij[0]), _totals(tgt, None if ij is None else ij[1]), t)
+    def one(sources, targets):
+        def run(resampled: bool):
+            parts = [_transfer(_totals(a, i if resampled else None), _totals(b, j if resampled else None), a.thresholds)
+                     for a, b, (i, j) in zip(sources, targets, draws)]
+            return {k: np.mean([p[k] for p in parts], axis=0) for k in parts[0]}
+        return run
 
-    run = one(source, target)
+    run = one(src, tgt)
     if baseline is not None:
         if not isinstance(baseline, tuple) or len(baseline) != 2:
             raise InvalidArgumentError(f"baseline: expected a (source, target) pair of PickCounts, got {type(baseline).__name__}")
-        _check_pair(source, baseline[0], "source", "baseline[0]", same_groups=True)
-        _check_pair(target, baseline[1], "target", "baseline[1]", same_groups=True)
-        run = _difference(run, one(*baseline))
-    return _interval(run(None), run((i_src, i_tgt)))
+        b_src, b_tgt = _strata(baseline[0], "baseline[0]"), _strata(baseline[1], "baseline[1]")
+        if len(b_src) != len(src) or len(b_tgt) != len(tgt):
+            raise ShapeMismatchError(f"baseline: expected {len(src)} strata (as source), got {len(b_src)} and {len(b_tgt)}")
+        for a, b in zip(src, b_src):
+            _check_pair(a, b, "source", "baseline[0]", same_groups=True)
+        for a, b in zip(tgt, b_tgt):
+            _check_pair(a, b, "target", "baseline[1]", same_groups=True)
+        run = _difference(run, one(b_src, b_tgt))
+    return _interval(run(False), run(True))
+
+
+def concat_counts(counts: Sequence[PickCounts]) -> PickCounts:
+    """The groups of several :class:`PickCounts` on one grid, one after the other (e.g. the
+    records of several seeds)."""
+    items = _strata(list(counts) if not isinstance(counts, PickCounts) else counts, "counts")
+    for c in items[1:]:
+        _check_pair(items[0], c, "counts[0]", "counts[k]", same_groups=False)
+    cat = lambda name: np.concatenate([getattr(c, name) for c in items])  # noqa: E731
+    return PickCounts(items[0].thresholds, cat("tp"), cat("fp"), cat("fn"), cat("noise_fp"), cat("noise_samples"),
+                      items[0].tolerance)

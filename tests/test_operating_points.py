@@ -17,6 +17,7 @@ from shapeloss.operating_points import (
     bootstrap_operating_points,
     bootstrap_transfer,
     compare_operating_points,
+    concat_counts,
     count_picks,
     operating_points,
     pr_curve,
@@ -236,3 +237,21 @@ def test_bad_settings_are_named():
     other_grid = count_picks([[1]], [[0.5]], [[1]], thresholds=[0.1, 0.5], tolerance=1)
     with pytest.raises(InvalidArgumentError, match="target: expected the threshold grid of source"):
         threshold_transfer(c, other_grid)
+
+
+def test_transfer_over_strata_is_the_mean_of_each_stratum():
+    source = count_picks([[10, 40]], [[0.6, 0.2]], [[10]], thresholds=[0.1, 0.5], tolerance=2)
+    target = count_picks([[10, 40]], [[0.6, 0.2]], [[10, 40]], thresholds=[0.1, 0.5], tolerance=2)
+    both = bootstrap_transfer([source, target], [target, target], n_boot=20)
+    assert both["f1_lost"]["value"] == pytest.approx((1 / 3 + 0.0) / 2)
+    with pytest.raises(ShapeMismatchError, match="target: expected 2 strata"):
+        bootstrap_transfer([source, target], [target], n_boot=5)
+    with pytest.raises(TypeError, match="source: expected a PickCounts or a non-empty list"):
+        bootstrap_transfer([], [target], n_boot=5)
+
+
+def test_concat_keeps_every_group():
+    c = hand_made()
+    both = concat_counts([c, c])
+    assert both.n_groups == 4 and both.tp.sum() == 2 * c.tp.sum()
+    assert operating_points(both, f1_at=())["best_f1"] == pytest.approx(operating_points(c, f1_at=())["best_f1"])
