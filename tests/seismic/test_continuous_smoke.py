@@ -73,3 +73,21 @@ def test_bad_command_lines_are_refused(bench, tmp_path):
         bench.run(["--arm", f"bce={tmp_path / 'missing.pt'}", "--no-ncedc", "--quiet"])
     with pytest.raises(SystemExit):
         bench.run(["--arm", "bce=x.pt", "--seeds", "0", "1"])
+
+
+NCEDC = Path(__file__).resolve().parents[3] / "shared" / "data" / "phasenet_ncedc"
+
+
+@pytest.mark.skipif(not NCEDC.is_dir(), reason="the shared NCEDC sample is not here")
+def test_ncedc_sets_are_the_benchmark_split_with_pre_event_noise():
+    sets_module = _load("_continuous_sets")
+    plain = sets_module.ncedc_sets(str(NCEDC), jitter=False, names=("ncedc", "ncedc_dev"))
+    assert len(plain["ncedc"].groups) == 30 and len(plain["ncedc_dev"].groups) == 25
+    g = plain["ncedc"].groups[0]
+    assert set(g.catalogues) == {"analyst"} and g.catalogues["analyst"]["P"].tolist() == [3000]
+    assert g.noise.tolist() == [[0, 3000 - sets_module.NCEDC_NOISE_GUARD]]
+    semi = sets_module.ncedc_sets(str(NCEDC), jitter=True)["ncedc"]
+    assert [x.name for x in semi.groups] == [x.name for x in plain["ncedc"].groups]
+    truth = [x.catalogues["truth"]["S"][0] for x in semi.groups]
+    assert truth == [x.catalogues["analyst"]["S"][0] for x in plain["ncedc"].groups]
+    assert any(x.catalogues["analyst"]["S"][0] != t for x, t in zip(semi.groups, truth))  # emergent picks moved
