@@ -73,11 +73,39 @@ def transfer_table(result: dict, phase: str, tol: str, catalogue: str = "analyst
     return lines
 
 
+def headline_table(result: dict, phase: str = "S", catalogue: str = "analyst", tol: str | None = None) -> list[str]:
+    """One row per arm: threshold-free measures on the source set, fixed-threshold F1, and the
+    F1 lost by transferring its threshold (the mean over the shifted sets, and each real set)."""
+    src = result["source"]
+    tol = tol or list(result["tolerances"])[-1]
+    entry = result["sets"][src][catalogue][phase][tol]
+    targets = [n for n in result.get("transfer", {}) if phase in result["transfer"][n].get(catalogue, {})]
+    real = [n for n in targets if n.startswith("ncedc")]
+    shifted = [n for n in targets if n not in real]
+    head = ["arm", "PR-AUC", "best F1", "recall @ P0.9", "F1 @ 0.5", "F1 @ 0.7", "near-best range"]
+    head += ["F1 lost, shifted synthetic (mean)"] if shifted else []
+    head += [f"F1 lost, {n}" for n in real]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for arm, e in entry.items():
+        m = e["measures"]
+        cells = [arm] + [_ci(m[k], ".3f") for k in ("pr_auc", "best_f1", "recall_at_precision", "f1_at_0.5", "f1_at_0.7")]
+        cells.append(f"{_f(m['near_best_low']['value'], '.2f')}-{_f(m['near_best_high']['value'], '.2f')}")
+        if shifted:
+            lost = [result["transfer"][n][catalogue][phase][tol][arm]["f1_lost"]["value"] for n in shifted]
+            lost = [x for x in lost if x is not None]
+            cells.append(_f(sum(lost) / len(lost), ".3f") if lost else "n/a")
+        cells += [_ci(result["transfer"][n][catalogue][phase][tol][arm]["f1_lost"], ".3f") for n in real]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def markdown(result: dict) -> str:
     """The tables of one run: measures per arm, paired differences, threshold transfer."""
     src = result["source"]
     out = [f"Command: `{result['command']}` (commit `{str(result['commit'])[:10]}`, {result['environment']['device']}); "
            f"seeds {result['settings']['seeds']}, records pooled over seeds, 95 % bootstrap intervals over records."]
+    tol = list(result["tolerances"])[-1]
+    out += ["", f"**Headline: S on {src} (analyst picks, {tol})**", ""] + headline_table(result)
     for name, by_cat in result["sets"].items():
         for cat in by_cat:
             for phase in ("S", "P"):
