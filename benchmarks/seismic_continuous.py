@@ -125,6 +125,18 @@ def find_arms(args: argparse.Namespace, parser_error=None) -> dict[int, list[Arm
     return arms
 
 
+def _trained_by(arms: dict[int, list[Arm]]) -> dict:
+    """The command and commit of benchmarks/seismic_s_phase.py that trained each seed's checkpoints, where recorded."""
+    out = {}
+    for seed, found in arms.items():
+        for folder in sorted({a.checkpoint.parent for a in found}):
+            done = folder / "result.json"
+            if done.is_file():
+                r = json.loads(done.read_text())
+                out[f"{seed}:{folder.name}"] = {"command": r.get("command"), "commit": r.get("commit"), "device": r.get("device")}
+    return out
+
+
 def _calibration_of(arm: Arm) -> str | None:
     return "stored by seismic_s_phase (" + str(arm.stored.get("method")) + ")" if arm.stored else arm.calibration
 
@@ -205,6 +217,8 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
                         "load_average_start": load_start, "load_average_end": list(os.getloadavg())},
         "arms": {name: {"checkpoints": {str(s): str(next(a for a in arms[s] if a.name == name).checkpoint) for s in args.seeds},
                         "calibration": _calibration_of(next(a for a in arms[args.seeds[0]] if a.name == name))} for name in names},
+        "trained_by": _trained_by(arms),
+        "bootstrap_unit": "a record (synthetic: one record with its events; NCEDC: one trace), pooled over seeds",
         "baseline": baseline, "source": source, "thresholds": DEFAULT_THRESHOLDS.tolist(), "tolerances": TOLERANCES,
         "record_sets": {name: {str(s): sets[s][name].summary() for s in args.seeds} for name in sets[args.seeds[0]]},
         **scores,
