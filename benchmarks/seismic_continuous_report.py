@@ -15,6 +15,7 @@ COLUMNS = [
     ("PR-AUC", "pr_auc", ".3f"), ("best F1", "best_f1", ".3f"), ("at", "best_threshold", ".2f"),
     ("recall @ P0.9", "recall_at_precision", ".3f"), ("F1 @ 0.5", "f1_at_0.5", ".3f"), ("F1 @ 0.7", "f1_at_0.7", ".3f"),
     ("near-best range", None, ""), ("false picks / h noise @ 80 % recall", "false_pick_rate_at_recall", ".1f"),
+    ("false picks / h noise @ 0.5", "false_pick_rate_at_0.5", ".1f"),
 ]
 
 

@@ -274,6 +274,7 @@ def _metrics(tp, fp, fn, noise_fp, noise_samples, t: np.ndarray, s: dict) -> dic
         out[f"f1_at_{value:g}"] = f1[..., j]
         out[f"precision_at_{value:g}"] = precision[..., j]
         out[f"recall_at_{value:g}"] = recall[..., j]
+        out[f"false_pick_rate_at_{value:g}"] = _ratio(noise_fp[..., j].astype(np.float64), noise_samples) * s["rate_scale"]
     return out
 
 
@@ -331,7 +332,7 @@ def operating_points(
         ``near_best``), ``recall_at_precision``, ``pr_auc`` (area under the step PR curve that the
         grid traces, from recall 0 to the recall at the lowest threshold), ``threshold_at_recall``,
         ``false_pick_rate_at_recall``, ``false_pick_rate_at_best``, ``f1_at_<t>``,
-        ``precision_at_<t>``, ``recall_at_<t>``, ``n_labels``.
+        ``precision_at_<t>``, ``recall_at_<t>``, ``false_pick_rate_at_<t>``, ``n_labels``.
     """
     s = _settings(counts, f1_at, precision, recall, near_best, rate_scale)
     return {k: float(v) for k, v in _metrics(*_totals(counts), counts.thresholds, s).items()}

@@ -62,6 +62,7 @@ def test_measures_by_hand():
     assert m["pr_auc"] == pytest.approx(2 / 3)
     assert m["threshold_at_recall"] == 0.7 and m["false_pick_rate_at_recall"] == 0.0
     assert m["f1_at_0.5"] == pytest.approx(2 / 3)
+    assert m["false_pick_rate_at_0.5"] == pytest.approx(1 / 350 * 100.0)  # the 0.6 pick in group 0's noise
     m = operating_points(c, f1_at=(), recall=0.6, near_best=0.25, rate_scale=350.0)
     assert m["near_best_low"] == 0.25 and m["near_best_width"] == pytest.approx(0.45)
     # at 0.1 nothing reaches recall 0.9
