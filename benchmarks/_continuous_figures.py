@@ -10,8 +10,16 @@ from _provenance import ROOT
 
 
 def _panels(result: dict) -> list[tuple[str, str, str, str]]:
-    """(set, catalogue, phase, tolerance) of the curve panels: the source set, analyst picks."""
-    return [(result["source"], "analyst", phase, tol) for phase in ("P", "S") for tol in result["tolerances"]]
+    """(set, catalogue, phase, tolerance) of the curve panels: the source set (analyst picks), then S
+    at the widest tolerance on every other set whose curves were kept."""
+    widest = list(result["tolerances"])[-1]
+    panels = [(result["source"], "analyst", phase, tol) for phase in ("P", "S") for tol in result["tolerances"]]
+    for name, by_cat in result["sets"].items():
+        for cat, by_phase in by_cat.items():
+            entry = by_phase["S"][widest]
+            if (name, cat) != (result["source"], "analyst") and all("curve" in e for e in entry.values()):
+                panels.append((name, cat, "S", widest))
+    return panels
 
 
 def figures(result: dict, folder: Path, stem: str) -> list[str]:
@@ -34,8 +42,12 @@ def figures(result: dict, folder: Path, stem: str) -> list[str]:
 
     panels = _panels(result)
     for kind in ("pr", "f1"):
-        fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.3), squeeze=False)
-        for ax, (name, cat, phase, tol) in zip(axes[0], panels):
+        cols = min(4, len(panels))
+        rows = -(-len(panels) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.1 * rows), squeeze=False)
+        for ax in axes.flat[len(panels):]:
+            ax.axis("off")
+        for ax, (name, cat, phase, tol) in zip(axes.flat, panels):
             entry = result["sets"][name][cat][phase][tol]
             for arm in arms:
                 c = {k: np.array([np.nan if v is None else v for v in entry[arm]["curve"][k]]) for k in ("precision", "recall", "f1")}
@@ -45,9 +57,9 @@ def figures(result: dict, folder: Path, stem: str) -> list[str]:
                 else:
                     ax.plot(t, c["f1"], color=colors[arm], lw=1.2, label=f"{arm} (best {m['best_f1']['value']:.3f})")
             if kind == "pr":
-                ax.set(xlabel="recall", ylabel="precision", title=f"{phase}, {tol}, {name}", xlim=(0, 1.02), ylim=(0, 1.02))
+                ax.set(xlabel="recall", ylabel="precision", title=f"{phase}, {tol}, {name} ({cat})", xlim=(0, 1.02), ylim=(0, 1.02))
             else:
-                ax.set(xlabel="threshold", ylabel="F1", title=f"{phase}, {tol}, {name}", ylim=(0, 1.02))
+                ax.set(xlabel="threshold", ylabel="F1", title=f"{phase}, {tol}, {name} ({cat})", ylim=(0, 1.02))
             ax.legend(fontsize=6)
         save(fig, "precision_recall" if kind == "pr" else "f1_threshold")
 
