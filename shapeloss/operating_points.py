@@ -251,6 +251,8 @@ def _metrics(tp, fp, fn, noise_fp, noise_samples, t: np.ndarray, s: dict) -> dic
     above = ~near & (k >= best[..., None])
     lo = np.where(below.any(-1), _last_true(below) + 1, 0)
     hi = np.where(above.any(-1), np.argmax(above, axis=-1) - 1, t.size - 1)
+    defined = np.isfinite(best_f1)
+    lo, hi = np.where(defined, lo, 0), np.where(defined, hi, 0)
     # recall at a fixed precision: the largest recall among thresholds reaching it
     ok = np.nan_to_num(precision, nan=-1.0) >= s["precision"]
     rec_at_p = np.where(ok.any(-1), np.max(np.where(ok, recall, -1.0), axis=-1), 0.0)
@@ -264,7 +266,8 @@ def _metrics(tp, fp, fn, noise_fp, noise_samples, t: np.ndarray, s: dict) -> dic
     out = {
         "n_labels": (tp + fn)[..., 0].astype(np.float64),
         "best_f1": best_f1, "best_threshold": t[best],
-        "near_best_low": t[lo], "near_best_high": t[hi], "near_best_width": t[hi] - t[lo],
+        "near_best_low": np.where(defined, t[lo], np.nan), "near_best_high": np.where(defined, t[hi], np.nan),
+        "near_best_width": np.where(defined, t[hi] - t[lo], np.nan),
         "recall_at_precision": rec_at_p, "pr_auc": auc,
         "threshold_at_recall": np.where(at_r >= 0, t[np.maximum(at_r, 0)], np.nan),
         "false_pick_rate_at_recall": np.where(at_r >= 0, rate, np.nan),

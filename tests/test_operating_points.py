@@ -179,6 +179,8 @@ def test_measures_stay_in_range_and_are_consistent(case):
         assert m["best_f1"] == pytest.approx(np.nanmax(f1))
         assert m["near_best_low"] <= m["best_threshold"] <= m["near_best_high"]
         assert not m["f1_at_0.5"] > m["best_f1"] + 1e-12  # nan when neither picks nor labels
+    else:  # neither picks nor labels anywhere: no best, no range
+        assert math.isnan(m["best_f1"]) and math.isnan(m["near_best_width"])
     assert 0.0 <= m["pr_auc"] <= 1.0 and 0.0 <= m["recall_at_precision"] <= 1.0
     # group order does not matter
     order = np.arange(len(picks))[::-1]
@@ -256,3 +258,10 @@ def test_concat_keeps_every_group():
     both = concat_counts([c, c])
     assert both.n_groups == 4 and both.tp.sum() == 2 * c.tp.sum()
     assert operating_points(both, f1_at=())["best_f1"] == pytest.approx(operating_points(c, f1_at=())["best_f1"])
+
+
+def test_no_picks_and_no_labels_leave_every_ratio_undefined():
+    c = count_picks([np.zeros(0, dtype=np.int64)], [np.zeros(0)], [np.zeros(0, dtype=np.int64)], thresholds=[0.1, 0.5])
+    m = operating_points(c, f1_at=(0.5,))
+    assert math.isnan(m["best_f1"]) and math.isnan(m["near_best_width"]) and math.isnan(m["f1_at_0.5"])
+    assert m["pr_auc"] == 0.0 and m["recall_at_precision"] == 0.0 and math.isnan(m["false_pick_rate_at_recall"])
