@@ -115,9 +115,9 @@ class Calibration:
     """A fitted per-channel monotone map; call it on probabilities.
 
     Attributes:
-        method: ``"isotonic"`` or ``"power"``.
+        method: ``"isotonic"``, ``"power"`` or ``"threshold"`` (see :meth:`threshold_map`).
         params: one entry per channel: ``{"x": [...], "y": [...]}`` (knots of a piecewise-linear,
-            strictly increasing map of [0, 1] onto [0, 1]) or ``{"gamma": g}``.
+            non-decreasing map of [0, 1] onto [0, 1]) or ``{"gamma": g}``.
         n_true, n_false: dev peaks per channel the map was fitted on.
     """
 
@@ -127,11 +127,33 @@ class Calibration:
     n_false: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_method(self.method)
+        if self.method != "threshold":
+            _check_method(self.method)
         if not self.params:
             raise InvalidArgumentError("params: expected one entry per channel, got none")
         for c, p in enumerate(self.params):
             _check_params(self.method, p, f"params[{c}]")
+
+    @classmethod
+    def threshold_map(cls, thresholds: list[float | None], to: float = 0.7) -> "Calibration":
+        """The piecewise-linear map sending each channel's threshold to ``to`` (``None``: identity).
+
+        A threshold tuned per channel (say 0.35 for one phase, 0.55 for another) then reads as the
+        common fixed threshold ``to``: every fixed-threshold measure applies unchanged.
+        """
+        if not isinstance(thresholds, (list, tuple)) or not thresholds:
+            raise InvalidArgumentError(f"thresholds: expected a non-empty list, one per channel, got {thresholds!r}")
+        if isinstance(to, bool) or not isinstance(to, (int, float)) or not 0.0 < float(to) < 1.0:
+            raise InvalidArgumentError(f"to: expected a float in (0, 1), got {to!r}")
+        params = []
+        for c, t in enumerate(thresholds):
+            if t is None:
+                params.append({"x": [0.0, 1.0], "y": [0.0, 1.0]})
+            elif isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < float(t) < 1.0:
+                raise InvalidArgumentError(f"thresholds[{c}]: expected a float in (0, 1) or None, got {t!r}")
+            else:
+                params.append({"x": [0.0, float(t), 1.0], "y": [0.0, float(to), 1.0]})
+        return cls("threshold", tuple(params))
 
     @property
     def channels(self) -> int:

@@ -187,3 +187,15 @@ def test_bad_arrays_are_named():
 def test_bad_saved_calibrations_are_named(d, words):
     with pytest.raises(InvalidArgumentError, match=words):
         Calibration.from_dict(d)
+
+
+def test_threshold_map_moves_each_channels_threshold_to_the_common_one():
+    cal = Calibration.threshold_map([0.35, None], to=0.7)
+    x = np.array([[[0.0, 0.2, 0.35, 0.5, 1.0], [0.0, 0.2, 0.35, 0.5, 1.0]]])
+    out = cal(x)
+    assert out[0, 0, 2] == pytest.approx(0.7)
+    np.testing.assert_allclose(out[0, 1], x[0, 1])
+    assert np.all(np.diff(out[0, 0]) > 0)
+    assert Calibration.from_dict(cal.to_dict()) == cal
+    with pytest.raises(InvalidArgumentError, match=r"thresholds\[0\]: expected a float in \(0, 1\) or None"):
+        Calibration.threshold_map([1.0])
