@@ -43,6 +43,7 @@ from _continuous_scoring import TOLERANCES, score, verdict  # noqa: E402
 from _continuous_sets import SHIFTS, ncedc_sets, synthetic_set  # noqa: E402
 from _provenance import ROOT, provenance  # noqa: E402
 
+from shapeloss.errors import InvalidArgumentError  # noqa: E402
 from shapeloss.operating_points import DEFAULT_THRESHOLDS  # noqa: E402
 from shapeloss.seismic import DEFAULT_NCEDC_PATH  # noqa: E402
 
@@ -101,8 +102,14 @@ def find_arms(args: argparse.Namespace, parser_error=None) -> dict[int, list[Arm
             found += [Arm(f.stem, seed, f) for f in sorted(folder.glob("*.pt")) if f.stem != "warmup"]
             # post-hoc arms of the seismic benchmark: bce.pt and the map it fitted on the dev windows
             done = json.loads((folder / "result.json").read_text()) if (folder / "result.json").is_file() else {}
-            found += [Arm(name, seed, folder / "bce.pt", stored=a["calibration"]) for name, a in done.get("arms", {}).items()
-                      if isinstance(a, dict) and a.get("calibration") and not (folder / f"{name}.pt").exists()]
+            for name, a in done.get("arms", {}).items():
+                if isinstance(a, dict) and a.get("calibration") and not (folder / f"{name}.pt").exists():
+                    try:
+                        stored_calibration(a["calibration"])
+                    except InvalidArgumentError as error:  # a map this checkout cannot apply
+                        print(f"seed {seed}: arm {name} left out ({error})", flush=True)
+                        continue
+                    found.append(Arm(name, seed, folder / "bce.pt", stored=a["calibration"]))
         if args.arms:
             found = [a for a in found if a.name in args.arms]
         by_name = {a.name: a for a in found}
