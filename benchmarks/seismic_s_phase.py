@@ -39,6 +39,7 @@ import math
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -799,6 +800,11 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     if not args.no_figures:
         report["figures"] = figures(args, results, out.parent, stem)
+        if args.publish:  # the docs show some of these figures: their copies are refreshed too
+            for written in map(Path, report["figures"]):
+                twin = ROOT / "docs" / "figures" / written.name
+                if twin.is_file():
+                    shutil.copyfile(written if written.is_absolute() else ROOT / written, twin)
     out.write_text(json.dumps(report, indent=1, default=_json_default))
     print(f"wrote {out}" + ("" if args.publish or args.out else " (pass --publish to refresh the committed results instead)"))
     print(f"wall time: {wall:.0f} s ({wall / 60:.1f} min) on {report['environment']['device']}")
