@@ -54,7 +54,7 @@ def oversubscription(cores: int | None = None) -> str | None:
     if load <= cores:
         return None
     return (f"warning: this machine is oversubscribed (load average {load:.1f} on {cores} available core(s)); "
-            f"other jobs share the CPU, so this run will take about {load / cores:.1f}x longer than on an idle machine")
+            f"other jobs share the CPU, so each step runs roughly {load / cores:.1f}x slower than on an idle machine")
 
 
 def apply_threads(threads: int | None, *, warn: bool = True, file: TextIO | None = None) -> int:
