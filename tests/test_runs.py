@@ -185,3 +185,16 @@ def test_ludb_hidden_falls_back_to_the_synthetic_ecg(tmp_path, monkeypatch):
     result = ecg.main(["--smoke", "--no-figures", "--no-progress", "--out", str(tmp_path / "ecg.json")])
     assert result["data"].startswith("synthetic ECG")
     assert json.loads((tmp_path / "ecg.json").read_text())["data"] == result["data"]
+
+
+@pytest.mark.parametrize("name, entry", [("seismic_s_phase", "parse_args"), ("critic_tradeoff", "main"),
+                                         ("ecg_delineation", "parse_args"), ("synthetic_edges", "parse_args"),
+                                         ("throughput", "main")])
+def test_every_benchmark_takes_the_run_options(name, entry, capsys):
+    """What `shapeloss bench NAME` passes on: run folder, publish, progress and threads options."""
+    with pytest.raises(SystemExit) as done:
+        getattr(_script(name), entry)(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--threads", "--no-progress", "--run-dir", "--out", "--publish"):
+        assert option in text, f"{name}: {option} missing"
