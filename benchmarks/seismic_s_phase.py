@@ -687,25 +687,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def estimate_seconds(args: argparse.Namespace, data, dev: EvalSet, runs: int, probe_steps: int = 4) -> float:
-    """Seconds that ``runs`` (seed, schedule) runs should take on this machine: a few training steps
-    of each arm and a forward pass over dev windows are timed now, on throwaway copies (the RNG
-    state is restored, so the run itself is unchanged)."""
+def estimate_seconds(args: argparse.Namespace, data, dev: EvalSet, runs: int, probe_steps: int = 3) -> float:
+    """Seconds that ``runs`` (seed, schedule) runs should take on this machine: the first steps of
+    each arm and a forward pass over dev windows are timed now, on throwaway copies (the RNG state
+    is restored, so the run itself is unchanged), behind a progress bar of their own."""
     rng = get_rng_state()
+    bar = Progress(2 * (probe_steps + 1), desc="timing the first steps", enabled=args.progress, quiet=False)
     try:
         per_step = {}
         for adversarial in (False, True):
             trainer = make_trainer(args, new_model(args, dev), adversarial, None, 0, None)
             trainer.step(data(0))  # the first step pays one-off costs
+            bar.update(bar.n + 1)
             t0 = time.perf_counter()
             for k in range(1, probe_steps + 1):
                 trainer.step(data(k))
+                bar.update(bar.n + 1)
             per_step[adversarial] = (time.perf_counter() - t0) / probe_steps
         n = min(32, len(dev.inputs))
         t0 = time.perf_counter()
         predict(trainer.model, dev.inputs[:n], args.device)
         per_window = (time.perf_counter() - t0) / n
     finally:
+        bar.close()
         set_rng_state(rng)
     critic_steps = args.steps - args.branch_at if args.schedule == "branch" else args.steps
     mean_steps = critic_steps if args.schedule != "both" else (args.steps + args.steps - args.branch_at) / 2
