@@ -122,7 +122,7 @@ def _trunk(
 ) -> tuple[nn.Sequential, int]:
     """``depth`` strided conv blocks, doubling the width up to ``max_width``."""
     if first_stride is not None:
-        check_positive_int(first_stride, "first_stride")
+        first_stride = check_positive_int(first_stride, "first_stride")
     conv = _conv(dims)
     layers: list[nn.Module] = []
     channels = in_channels

@@ -41,6 +41,8 @@ from ._validation import (
     check_range,
     check_same_shape,
     check_tensor,
+    is_integer,
+    is_real,
 )
 from .errors import InvalidArgumentError, ShapeMismatchError
 
@@ -93,7 +95,7 @@ def _pair(predictions: object, labels: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _unit_interval(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+    if not is_real(value):
         raise TypeError(f"{name}: expected a float in [0, 1], got {type(value).__name__} {value!r}")
     value = float(value)
     if not 0.0 <= value <= 1.0:
@@ -233,7 +235,7 @@ def find_peaks(trace: object, height: float = 0.0, distance: int = 1) -> np.ndar
     """
     t = check_tensor(_as_float_tensor(trace, "trace"), "trace", ndim=1, allow_empty=True)
     check_finite(t, "trace")
-    if isinstance(height, bool) or not isinstance(height, (int, float, np.floating, np.integer)):
+    if not is_real(height):
         raise TypeError(f"height: expected a float, got {type(height).__name__} {height!r}")
     if math.isnan(float(height)):
         raise InvalidArgumentError(f"height: expected a number, got {height!r}")
@@ -785,7 +787,7 @@ def bootstrap_ratio(
     if num.shape != den.shape:
         raise ShapeMismatchError(f"denominator_hits: expected the shape of numerator_hits {num.shape}, got {den.shape}")
     n_boot = check_positive_int(n_boot, "n_boot")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not is_integer(seed):
         raise TypeError(f"seed: expected an int, got {type(seed).__name__} {seed!r}")
     rng = np.random.default_rng(int(seed))
     idx = rng.integers(0, num.size, size=(n_boot, num.size))

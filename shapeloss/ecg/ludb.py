@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_choice, check_positive_int, is_real
 from ..errors import DataFormatError, InvalidArgumentError
 from .wfdb_format import Annotation, read_annotations, read_signals
 
@@ -238,7 +238,7 @@ def annotated_span(waves: Sequence[Wave]) -> tuple[int, int] | None:
 
 def annotation_mask(waves: Sequence[Wave], length: int) -> np.ndarray:
     """Boolean ``(length,)``: true between the first ``(`` and the last ``)`` of a lead."""
-    check_positive_int(length, "length")
+    length = check_positive_int(length, "length")
     mask = np.zeros(length, dtype=bool)
     span = annotated_span(waves)
     if span is not None:
@@ -251,7 +251,7 @@ def segment_masks(waves: Sequence[Wave], length: int) -> np.ndarray:
 
     A wave without onset (offset) starts (ends) at its peak.
     """
-    check_positive_int(length, "length")
+    length = check_positive_int(length, "length")
     out = np.zeros((len(WAVES), length), dtype=np.float32)
     for w in waves:
         lo = w.onset if w.onset is not None else w.peak
@@ -276,8 +276,8 @@ def boundary_targets(waves: Sequence[Wave], length: int, width: float = 5.0) -> 
     """float32 ``(6, length)``: a Gaussian peak (standard deviation ``width``
     samples, height 1) at each boundary, channels as in :data:`BOUNDARIES`.
     Overlapping peaks of one channel combine by maximum."""
-    check_positive_int(length, "length")
-    if isinstance(width, bool) or not isinstance(width, (int, float)) or not width > 0:
+    length = check_positive_int(length, "length")
+    if not is_real(width) or not width > 0:
         raise InvalidArgumentError(f"width: expected a positive float (samples), got {width!r}")
     t = np.arange(length, dtype=np.float64)
     out = np.zeros((len(BOUNDARIES), length))

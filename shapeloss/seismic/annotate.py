@@ -41,7 +41,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_choice, check_positive_int, is_real
 from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
 from ..losses import resolve_activation
 from ..metrics import find_peaks
@@ -194,7 +194,7 @@ def _time_base(start_time: Any) -> Any:
             return _dt.datetime.fromisoformat(start_time)
         except ValueError as exc:
             raise InvalidArgumentError(f"start_time: expected an ISO 8601 time, got {start_time!r}") from exc
-    if isinstance(start_time, (int, float)) and not isinstance(start_time, bool) and math.isfinite(start_time):
+    if is_real(start_time) and math.isfinite(start_time):
         return float(start_time)
     raise InvalidArgumentError(f"start_time: expected epoch seconds, an ISO string or a datetime, got {start_time!r}")
 
@@ -464,7 +464,7 @@ def annotate(
     if unknown:
         raise InvalidArgumentError(f"pick_phases: expected names among phases {list(phases)}, got {unknown}")
     thresholds = _thresholds(threshold, pick_phases)
-    if not (isinstance(target_rate, (int, float)) and math.isfinite(target_rate) and target_rate > 0):
+    if not (is_real(target_rate) and math.isfinite(target_rate) and target_rate > 0):
         raise InvalidArgumentError(f"target_rate: expected a positive float, got {target_rate!r}")
     act = (lambda t: t) if activation is None else resolve_activation(activation)
 
@@ -474,7 +474,7 @@ def annotate(
     else:
         if sampling_rate is None:
             raise InvalidArgumentError("sampling_rate: expected the array's sampling rate in Hz, got None")
-        if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, (int, float)) or not sampling_rate > 0:
+        if not is_real(sampling_rate) or not sampling_rate > 0:
             raise InvalidArgumentError(f"sampling_rate: expected a positive float, got {sampling_rate!r}")
         segments = _array_segments(data, float(sampling_rate), start_time, float(target_rate), messages)
         if segments and segments[0].data.shape[0] != len(component_order):
@@ -562,6 +562,6 @@ def _thresholds(threshold: float | Mapping[str, float], phases: Sequence[str]) -
     else:
         values = {p: threshold for p in phases}
     for phase, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not is_real(value) or not math.isfinite(value):
             raise InvalidArgumentError(f"threshold: expected a finite float for phase {phase!r}, got {value!r}")
     return {p: float(v) for p, v in values.items()}

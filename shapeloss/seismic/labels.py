@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._validation import is_real, is_integer
 from ..errors import InvalidArgumentError, ShapeMismatchError
 
 __all__ = ["LABEL_SIGMA", "gaussian_labels", "normalize_windows"]
@@ -48,9 +49,9 @@ def gaussian_labels(
     s = np.atleast_1d(np.asarray(s_picks, dtype=np.float64))
     if p.ndim != 1 or s.shape != p.shape:
         raise ShapeMismatchError(f"s_picks: expected the shape of p_picks {p.shape} (B,), got {s.shape}")
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+    if not is_integer(length) or length < 1:
         raise InvalidArgumentError(f"length: expected an int >= 1, got {length!r}")
-    if not (isinstance(sigma, (int, float)) and np.isfinite(sigma) and sigma > 0):
+    if not (is_real(sigma) and np.isfinite(sigma) and sigma > 0):
         raise InvalidArgumentError(f"sigma: expected a finite float > 0, got {sigma!r}")
 
     labels = np.zeros((p.shape[0], 3, length), dtype=dtype)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_choice, check_positive_int, is_integer
 from ..errors import DataFormatError, InvalidArgumentError
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
 
@@ -317,7 +317,7 @@ class NpzBatches:
         self.s_pick_sampler = s_pick_sampler
         if not traces:
             raise InvalidArgumentError("traces: expected at least one trace, got none")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if not is_integer(batch_size) or batch_size < 1:
             raise InvalidArgumentError(f"batch_size: expected an int >= 1, got {batch_size!r}")
         self.traces, self.batch_size, self.seed, self.length = traces, batch_size, int(seed), length
 
