@@ -31,7 +31,7 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
 __all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
@@ -109,6 +109,14 @@ class ShapeLoss(nn.Module):
         validate: check shapes, finiteness and target range on every call.
             Each check costs a host sync; turn off once a pipeline is trusted.
 
+    Numbers may be Python or numpy scalars (``np.float32(100.0)``). What the critic sees
+    (probabilities, labels, condition) is cast to the dtype of the critic's parameters, so
+    half-precision logits work with a float32 critic; a critic on another device than the
+    logits raises :class:`~shapeloss.errors.InvalidArgumentError` naming both. The base loss
+    must return a scalar tensor (``reduction="mean"`` or ``"sum"``) and the critic one
+    floating-point tensor of scores ``(B, *)`` (not a tuple with features). With
+    ``activation="softmax"`` the logits need at least two channels.
+
     Shapes:
         logits: ``(B, C, L)`` or ``(B, C, H, W)``, raw network outputs.
         target: same shape as ``logits``, labels on the probability scale
@@ -166,6 +174,16 @@ class ShapeLoss(nn.Module):
         """Map logits to the labels' scale (what the critic sees)."""
         return self._activation(logits)
 
+    def _check_softmax(self, logits: object, critic_used: bool) -> None:
+        # a softmax over one channel is 1.0 everywhere: the critic would see a constant
+        # and give no gradient, silently; cheap (no host sync), so checked even without validate
+        if (critic_used and self.activation_name == "softmax" and isinstance(logits, Tensor)
+                and logits.ndim >= 2 and logits.shape[1] == 1):
+            raise ShapeMismatchError(
+                "logits: expected at least 2 channels with activation='softmax' (a softmax over one channel "
+                "is 1.0 everywhere, so the critic would see a constant), got 1 channel; use activation='sigmoid'"
+            )
+
     def _check(self, logits: Tensor, target: Tensor, condition: Tensor | None) -> None:
         if not self.validate:
             return
@@ -193,6 +211,7 @@ class ShapeLoss(nn.Module):
         No gradient reaches the discriminator's parameters from this call.
         ``condition`` may be omitted when the critic is off.
         """
+        self._check_softmax(logits, self.uses_discriminator)
         self._check(logits, target, condition)
         total, parts = Fn.shape_loss(
             logits, target, condition,  # type: ignore[arg-type]
@@ -218,6 +237,7 @@ class ShapeLoss(nn.Module):
         """
         if self.discriminator is None:
             raise TypeError("discriminator: expected an nn.Module to compute discriminator_loss, got None")
+        self._check_softmax(logits, True)
         self._check(logits, target, condition)
         if condition is None:
             raise TypeError("condition: expected a tensor (the critic's conditioning input), got None")

@@ -188,11 +188,14 @@ def read_record(root: str | Path, record: str | int, leads: Iterable[str] | None
             raise InvalidArgumentError(f"leads: expected names among {names}, got {lead!r}")
         path = base.with_name(f"{base.name}.{lead}")
         waves[lead] = parse_waves(read_annotations(path), source=str(path))
-        outside = [w.peak for w in waves[lead] if not 0 <= w.peak < signals.shape[1]]
-        if outside:
-            raise DataFormatError(
-                f"{path}: sample: expected wave peaks inside the record [0, {signals.shape[1]}), got {outside[:5]}"
-            )
+        n = signals.shape[1]
+        for part in ("peak", "onset", "offset"):
+            outside = [getattr(w, part) for w in waves[lead]
+                       if getattr(w, part) is not None and not 0 <= getattr(w, part) < n]
+            if outside:
+                raise DataFormatError(
+                    f"{path}: sample: expected wave {part}s inside the record [0, {n}), got {outside[:5]}"
+                )
     return EcgRecord(str(record), signals, header.sampling_rate, names, waves)
 
 

@@ -86,10 +86,16 @@ def _pick(value: np.ndarray, path: Path, field: str, n_samples: int) -> int:
     value = np.asarray(value)
     if value.size != 1 or not (np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)):
         raise DataFormatError(f"{path}: field '{field}': expected one sample index, got {value.dtype} of shape {value.shape}")
+    if value.dtype == np.bool_:
+        raise DataFormatError(f"{path}: field '{field}': expected one sample index, got a boolean")
     pick = float(value.reshape(()))
-    if not np.isfinite(pick) or not 0 <= pick < n_samples:
-        raise DataFormatError(f"{path}: field '{field}': expected a sample index in [0, {n_samples}), got {pick}")
-    return int(round(pick))
+    # round first, then check: 399.6 on a 400-sample trace would become index 400
+    index = round(pick) if np.isfinite(pick) else None
+    if index is None or not 0 <= index < n_samples:
+        raise DataFormatError(
+            f"{path}: field '{field}': expected a sample index in [0, {n_samples}) after rounding, got {pick}"
+        )
+    return int(index)
 
 
 def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
@@ -125,8 +131,14 @@ def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
             data = data[:, None]
         if data.ndim != 2 or data.shape[1] not in (1, 3) or data.shape[0] < 1:
             raise DataFormatError(f"{path}: field 'data': expected shape (samples, 3) or (samples, 1), got {data.shape}")
+        # cast, then check: a float64 1e300 is finite but becomes inf in float32
+        with np.errstate(over="ignore", invalid="ignore"):
+            data = data.astype(np.float32)
         if not np.isfinite(data).all():
-            raise DataFormatError(f"{path}: field 'data': expected finite values, got {int((~np.isfinite(data)).sum())} NaN/Inf")
+            raise DataFormatError(
+                f"{path}: field 'data': expected finite values within float32 range (|x| < 3.4e38), "
+                f"got {int((~np.isfinite(data)).sum())} NaN/Inf or overflowing value(s)"
+            )
         n_samples = data.shape[0]
         stored = np.asarray(_field(npz, path, "channels")).reshape(-1) if "channels" in npz.files else np.array([""])
         if stored.size == 0:
