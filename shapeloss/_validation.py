@@ -30,6 +30,7 @@ __all__ = [
     "check_weight",
     "check_positive_int",
     "check_choice",
+    "check_bool",
     "is_real",
     "is_integer",
     "check_real",
@@ -185,6 +186,13 @@ def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise InvalidArgumentError(f"{name}: expected an int >= {minimum}, got {value}")
     return value
+
+
+def check_bool(value: object, name: str) -> bool:
+    """``True`` or ``False`` (numpy booleans too); ``"no"`` or ``0`` are not silently truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a bool, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def check_choice(value: object, name: str, choices: Iterable[str]) -> str:

@@ -49,6 +49,7 @@ __all__ = [
     "r1_penalty",
     "frozen",
     "check_base_loss",
+    "activated",
     "critic_input",
     "critic_scores",
     "generator_adversarial_term",
@@ -87,6 +88,19 @@ def check_base_loss(base: object) -> Tensor:
             f"base_loss: expected a scalar tensor (use reduction='mean' or 'sum'), got shape {tuple(base.shape)}"
         )
     return base
+
+
+def activated(activation: Callable[[Tensor], Tensor], logits: Tensor) -> Tensor:
+    """``activation(logits)``, checked: a floating tensor of the logits' shape."""
+    out = activation(logits)
+    if not isinstance(out, Tensor) or not out.is_floating_point():
+        got = f"dtype {out.dtype}" if isinstance(out, Tensor) else type(out).__name__
+        raise TypeError(f"activation: expected a floating-point tensor of the logits' shape, got {got}")
+    if out.shape != logits.shape:
+        raise ShapeMismatchError(
+            f"activation: expected an output of the logits' shape {tuple(logits.shape)}, got {tuple(out.shape)}"
+        )
+    return out
 
 
 def critic_input(x: Tensor, discriminator: nn.Module, name: str) -> Tensor:
@@ -275,7 +289,7 @@ def shape_loss(
     if discriminator is None or weight == float("inf"):
         return base, parts
     adversarial, fake_scores = generator_adversarial_term(
-        activation(logits), condition, discriminator, generator_loss
+        activated(activation, logits), condition, discriminator, generator_loss
     )
     parts["adversarial"] = adversarial.detach()
     parts["fake_score"] = fake_scores.detach().mean()

@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from . import functional as Fn
 from ._validation import (
+    check_bool,
     check_choice,
     check_finite,
     check_range,
@@ -159,10 +160,10 @@ class ShapeLoss(nn.Module):
         self.objective = get_objective(objective)
         self.activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", "callable")
         self._activation = resolve_activation(activation)
-        self.adversarial = bool(adversarial)
+        self.adversarial = check_bool(adversarial, "adversarial")
         self.gp_weight = check_weight(gp_weight, "gp_weight", allow_inf=False)
         self.r1_weight = check_weight(r1_weight, "r1_weight", allow_inf=False)
-        self.validate = bool(validate)
+        self.validate = check_bool(validate, "validate")
         self.last = ShapeLossParts()
 
     @property
@@ -182,6 +183,29 @@ class ShapeLoss(nn.Module):
             raise ShapeMismatchError(
                 "logits: expected at least 2 channels with activation='softmax' (a softmax over one channel "
                 "is 1.0 everywhere, so the critic would see a constant), got 1 channel; use activation='sigmoid'"
+            )
+
+    def _check_against_critic(self, logits: object, condition: object) -> None:
+        # the critic would blame its own 'label' for what the caller passed as logits;
+        # cheap shape checks against what our critics declare (dims, channels)
+        critic = self.discriminator
+        if not isinstance(logits, Tensor) or critic is None:
+            return
+        dims = getattr(critic, "dims", None)
+        if isinstance(dims, int) and logits.ndim != dims + 2:
+            raise ShapeMismatchError(
+                f"logits: expected a {dims + 2}-D tensor for the {dims}-D critic {type(critic).__name__}, "
+                f"got shape {tuple(logits.shape)} ({logits.ndim}-D)"
+            )
+        channels = getattr(critic, "label_channels", None)
+        if isinstance(channels, int) and logits.ndim >= 2 and logits.shape[1] != channels:
+            raise ShapeMismatchError(
+                f"logits: expected {channels} channel(s) (the critic's label_channels), got shape {tuple(logits.shape)}"
+            )
+        channels = getattr(critic, "condition_channels", None)
+        if isinstance(channels, int) and isinstance(condition, Tensor) and condition.ndim >= 2 and condition.shape[1] != channels:
+            raise ShapeMismatchError(
+                f"condition: expected {channels} channel(s) (the critic's condition_channels), got shape {tuple(condition.shape)}"
             )
 
     def _check(self, logits: Tensor, target: Tensor, condition: Tensor | None) -> None:
@@ -213,6 +237,8 @@ class ShapeLoss(nn.Module):
         """
         self._check_softmax(logits, self.uses_discriminator)
         self._check(logits, target, condition)
+        if self.uses_discriminator:
+            self._check_against_critic(logits, condition)
         total, parts = Fn.shape_loss(
             logits, target, condition,  # type: ignore[arg-type]
             base_loss=self.base_loss,
@@ -239,10 +265,11 @@ class ShapeLoss(nn.Module):
             raise TypeError("discriminator: expected an nn.Module to compute discriminator_loss, got None")
         self._check_softmax(logits, True)
         self._check(logits, target, condition)
+        self._check_against_critic(logits, condition)
         if condition is None:
             raise TypeError("condition: expected a tensor (the critic's conditioning input), got None")
         loss, parts = Fn.shape_discriminator_loss(
-            self._activation(logits.detach()), target, condition,
+            Fn.activated(self._activation, logits.detach()), target, condition,
             discriminator=self.discriminator,
             discriminator_loss=self.objective.discriminator_loss,
             gp_weight=self.gp_weight if self.objective.needs_gradient_penalty else 0.0,

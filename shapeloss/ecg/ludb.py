@@ -189,7 +189,7 @@ def read_record(root: str | Path, record: str | int, leads: Iterable[str] | None
         path = base.with_name(f"{base.name}.{lead}")
         waves[lead] = parse_waves(read_annotations(path), source=str(path))
         n = signals.shape[1]
-        for part in ("peak", "onset", "offset"):
+        for part in ("onset", "peak", "offset"):
             outside = [getattr(w, part) for w in waves[lead]
                        if getattr(w, part) is not None and not 0 <= getattr(w, part) < n]
             if outside:

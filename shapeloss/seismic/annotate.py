@@ -45,7 +45,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._validation import check_choice, check_positive_int, is_real
+from .._validation import check_bool, check_choice, check_positive_int, is_real
 from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
 from ..losses import resolve_activation
 from ..metrics import find_peaks
@@ -330,6 +330,7 @@ def annotate(
             "(a softmax over one channel is 1.0 everywhere: no picks could be told apart)"
         )
     check_choice(overlaps, "overlaps", ("merge", "raise"))
+    normalize = check_bool(normalize, "normalize")
     if device is not None:
         try:
             torch.device(device)

@@ -195,7 +195,8 @@ def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH, on_error: str = 
     check_choice(on_error, "on_error", ("raise", "skip"))
     root = Path(root)
     if not root.is_dir():
-        raise DataFormatError(f"{root}: expected a folder of PhaseNet npz files, got no such folder")
+        got = "a file" if root.exists() else "no such folder"
+        raise DataFormatError(f"{root}: expected a folder of PhaseNet npz files, got {got}")
     listing = root / "waveform.csv"
     if listing.exists():
         with open(listing, newline="") as handle:
