@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .errors import (
+    DtypeMismatchError,
     InvalidArgumentError,
     NonFiniteInputError,
     OutOfDomainError,
@@ -146,7 +147,7 @@ def check_same_batch_and_spatial(a: torch.Tensor, a_name: str, b: torch.Tensor, 
     if a.device != b.device:
         raise InvalidArgumentError(f"{b_name}: expected device {a.device} (that of {a_name}), got {b.device}")
     if a.dtype != b.dtype and a.is_floating_point() and b.is_floating_point():
-        raise TypeError(f"{b_name}: expected dtype {a.dtype} (that of {a_name}), got {b.dtype}")
+        raise DtypeMismatchError(f"{b_name}: expected dtype {a.dtype} (that of {a_name}), got {b.dtype}")
 
 
 def check_finite(x: torch.Tensor, name: str) -> None:

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._validation import check_choice, check_positive_int, check_same_batch_and_spatial, check_tensor
-from .errors import InvalidArgumentError, ShapeMismatchError
+from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 
 __all__ = [
     "ReferenceCritic1d",
@@ -86,7 +86,7 @@ class _ConditionalCritic(nn.Module):
                 f"{name}: expected device {param.device} (that of the critic's parameters), got {x.device}"
             )
         if x.dtype != param.dtype and not _autocast_enabled(x.device.type):
-            raise TypeError(
+            raise DtypeMismatchError(
                 f"{name}: expected dtype {param.dtype} (that of the critic's parameters), got {x.dtype}; "
                 "cast the inputs, or the critic with .to(dtype)"
             )

@@ -32,7 +32,7 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
-from .errors import InvalidArgumentError, ShapeMismatchError
+from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
 __all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
@@ -215,7 +215,7 @@ class ShapeLoss(nn.Module):
         check_tensor(target, "target")
         check_same_shape(logits, "logits", target, "target")
         if target.dtype != logits.dtype:
-            raise TypeError(f"target: expected dtype {logits.dtype} (that of logits), got {target.dtype}")
+            raise DtypeMismatchError(f"target: expected dtype {logits.dtype} (that of logits), got {target.dtype}")
         if target.device != logits.device:
             raise InvalidArgumentError(f"target: expected device {logits.device} (that of logits), got {target.device}")
         check_finite(logits, "logits")

@@ -32,6 +32,7 @@ from shapeloss import metrics as M
 from shapeloss.discriminators import GlobalCritic
 from shapeloss.errors import (
     DataFormatError,
+    DtypeMismatchError,
     InvalidArgumentError,
     ShapeLossError,
     ShapeMismatchError,
@@ -304,6 +305,9 @@ CASES: list[Case | Accepts] = [
     Accepts("functional-combine-numpy-weight", lambda t: Fn.combine_losses(torch.tensor(2.0), torch.tensor(1.0), np.float32(3.0)), lambda x: math.isclose(float(x), 7.0 / 4.0, rel_tol=1e-6)),
     # ---- ShapeLoss: dtypes, devices and what the critic and the base loss return
     Accepts("loss-half-logits-float32-critic", half_with_float_critic, lambda r: finite(r[0]) and finite(r[1]) and r[2] is not None and finite(r[2])),
+    Case("loss-target-dtype-names-both", lambda t: loss_with()(rand(2, 1, L), rand(2, 1, L).half(), rand(2, 1, L)), DtypeMismatchError, "that of logits"),
+    Case("loss-condition-dtype-names-both", lambda t: loss_with()(rand(2, 1, L), rand(2, 1, L), rand(2, 1, L).half()), DtypeMismatchError, "that of logits"),
+    Case("dloss-condition-dtype-names-both", lambda t: loss_with().discriminator_loss(rand(2, 1, L).double(), rand(2, 1, L).double(), rand(2, 1, L)), DtypeMismatchError, "that of logits"),
     Case("loss-critic-other-device", lambda t: g_call(loss_with(critic().to("meta"))), InvalidArgumentError, "discriminator"),
     Case("dloss-critic-other-device", lambda t: d_call(loss_with(critic().to("meta"))), InvalidArgumentError, "discriminator"),
     Case("loss-critic-returns-tuple", lambda t: g_call(loss_with(TupleCritic())), TypeError, "discriminator"),
@@ -330,7 +334,7 @@ CASES: list[Case | Accepts] = [
     # ---- critics
     Accepts("critic-numpy-sizes", lambda t: GlobalCritic(np.int64(1), np.int64(1), width=np.int64(4), depth=np.int64(2))(rand(2, 1, L), rand(2, 1, L)), lambda s: s.shape == (2, 1)),
     Accepts("critic-preset-numpy-length", lambda t: build_discriminator("reference", 1, 1, length=np.int64(64)).length, lambda n: n == 64 and type(n) is int),
-    Case("critic-half-input-float-weights", lambda t: critic()(rand(2, 1, L).half(), rand(2, 1, L).half()), TypeError, "label"),
+    Case("critic-half-input-float-weights", lambda t: critic()(rand(2, 1, L).half(), rand(2, 1, L).half()), DtypeMismatchError, "label"),
     Case("critic-input-other-device", lambda t: critic().to("meta")(rand(2, 1, L), rand(2, 1, L)), InvalidArgumentError, "label"),
     # ---- metrics: edge peaks and numpy numbers
     Accepts("match-label-peak-first-sample", lambda t: M.effective_detections(peak_at(0), peak_at(0)), lambda n: n.tolist() == [1]),
