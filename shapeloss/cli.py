@@ -146,7 +146,14 @@ def load_phasenet(path: str | os.PathLike[str], map_location: str = "cpu") -> An
         raise CheckpointError(
             f"model: expected PhaseNet weights (keys 'inc.weight', 'out.weight', ...), got {str(path)!r} without them"
         )
-    depth = 1 + max(int(k.split(".")[1]) for k in state if k.startswith("down_branch."))
+    shapes_ok = all(isinstance(state[k], torch.Tensor) and state[k].ndim == 3 for k in ("inc.weight", "out.weight"))
+    levels = {k.split(".")[1] for k in state if isinstance(k, str) and k.startswith("down_branch.")}
+    if not shapes_ok or not levels or not all(level.isdigit() for level in levels):
+        raise CheckpointError(
+            f"model: expected PhaseNet weights (3-D 'inc.weight' and 'out.weight', 'down_branch.<level>...' keys), "
+            f"got {str(path)!r} with keys {sorted(map(str, state))[:6]}"
+        )
+    depth = 1 + max(int(level) for level in levels)
     inc = state["inc.weight"]
     net = PhaseNet(
         in_channels=int(inc.shape[1]), classes=int(state["out.weight"].shape[0]),
@@ -187,8 +194,11 @@ def check_pick_options(args: argparse.Namespace) -> OptionErrors:
         torch.device(args.device)
     except (RuntimeError, TypeError):
         errors.add(f"--device: expected a device torch knows ('cpu', 'cuda', 'cuda:0', ...), got {args.device!r}")
-    errors.writable_file("--out", args.out)
-    errors.writable_file("--probabilities", args.probabilities)
+    inputs = {Path(p).resolve() for p in [*args.files, args.model] if Path(p).exists()}
+    for flag, value in (("--out", args.out), ("--probabilities", args.probabilities)):
+        if errors.writable_file(flag, value) is not None and Path(value).resolve() in inputs:
+            # writing the picks over a waveform file or the checkpoint would destroy it
+            errors.add(f"{flag}: expected a path other than an input file or the checkpoint, got {value!r}")
     return errors
 
 

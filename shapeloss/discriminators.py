@@ -26,7 +26,7 @@ from einops import rearrange
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._validation import check_choice, check_positive_int, check_same_batch_and_spatial, check_tensor
+from ._validation import check_choice, check_positive_int, check_same_batch_and_spatial, check_tensor, is_integer
 from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 
 __all__ = [
@@ -309,7 +309,7 @@ class PatchCritic(_ConditionalCritic):
 
 
 def _check_dims(dims: object) -> int:
-    if dims not in (1, 2) or isinstance(dims, bool):
+    if not is_integer(dims) or int(dims) not in (1, 2):  # 1.0 and True are not dims
         raise InvalidArgumentError(f"dims: expected 1 or 2, got {dims!r}")
     return int(dims)  # type: ignore[arg-type]
 

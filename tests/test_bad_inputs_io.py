@@ -31,6 +31,7 @@ from shapeloss import functional as Fn
 from shapeloss import metrics as M
 from shapeloss.discriminators import GlobalCritic
 from shapeloss.errors import (
+    CheckpointError,
     DataFormatError,
     DtypeMismatchError,
     InvalidArgumentError,
@@ -334,6 +335,9 @@ CASES: list[Case | Accepts] = [
     # ---- critics
     Accepts("critic-numpy-sizes", lambda t: GlobalCritic(np.int64(1), np.int64(1), width=np.int64(4), depth=np.int64(2))(rand(2, 1, L), rand(2, 1, L)), lambda s: s.shape == (2, 1)),
     Accepts("critic-preset-numpy-length", lambda t: build_discriminator("reference", 1, 1, length=np.int64(64)).length, lambda n: n == 64 and type(n) is int),
+    Case("critic-dims-float", lambda t: GlobalCritic(1, 1, dims=1.0), InvalidArgumentError, "dims"),
+    Case("critic-dims-numpy-bool", lambda t: GlobalCritic(1, 1, dims=np.True_), InvalidArgumentError, "dims"),
+    Accepts("critic-dims-numpy-int", lambda t: GlobalCritic(1, 1, dims=np.int64(2)).dims, lambda d: d == 2 and type(d) is int),
     Case("critic-half-input-float-weights", lambda t: critic()(rand(2, 1, L).half(), rand(2, 1, L).half()), DtypeMismatchError, "label"),
     Case("critic-input-other-device", lambda t: critic().to("meta")(rand(2, 1, L), rand(2, 1, L)), InvalidArgumentError, "label"),
     # ---- metrics: edge peaks and numpy numbers
@@ -355,6 +359,8 @@ CASES: list[Case | Accepts] = [
     Case("npz-pick-bool", read_npz(itp=np.array(True)), DataFormatError, "itp"),
     Case("npz-data-complex", read_npz(data=np.ones((400, 3), dtype=complex)), DataFormatError, "data"),
     Case("npz-data-bool", read_npz(data=np.ones((400, 3), dtype=bool)), DataFormatError, "data"),
+    Case("npz-data-channels-first", read_npz(data=np.zeros((3, 400))), DataFormatError, "data"),
+    Accepts("npz-channels-bytes", lambda t: read_npz(channels=np.array(b"EHE_EHN_EHZ"))(t), lambda tr: tr.channels == "EHE_EHN_EHZ" and tr.components == 3),
     Case("folder-is-a-file", lambda t: __import__("shapeloss.seismic", fromlist=["x"]).load_phasenet_folder(write_npz(t)), DataFormatError, "a file"),
     # ---- WFDB reader
     Case("wfdb-gain-overflows-signal", signals_with("1 1 500 10\n1.dat 16 1e-40(0)/mV 16 0 0 45 0 i\n"), DataFormatError, "gain"),
@@ -371,9 +377,14 @@ CASES: list[Case | Accepts] = [
     Case("wfdb-annotation-aux-overrun", annotations_of(words((1, 3), (63, 40), (0, 0))), DataFormatError, "AUX"),
     Case("wfdb-annotation-negative-sample", annotations_of(words((59, 0)) + (0xFFFF).to_bytes(2, "little") + (0xFF00).to_bytes(2, "little") + words((1, 0), (0, 0))), DataFormatError, "sample"),
     Case("wfdb-annotation-out-of-order", annotations_of(words((1, 5)) + words((59, 0)) + (0xFFFF).to_bytes(2, "little") + (0xFFFE).to_bytes(2, "little") + words((1, 0), (0, 0))), DataFormatError, "sample"),
+    Case("ludb-record-path", lambda t: __import__("shapeloss.ecg.ludb", fromlist=["x"]).read_record(t, "../1"), InvalidArgumentError, "record"),
+    Case("ludb-leads-string", lambda t: (write_record(t / "data"), __import__("shapeloss.ecg.ludb", fromlist=["x"]).read_record(t, "1", leads="ii")), TypeError, "leads"),
+    Case("ludb-records-string", lambda t: __import__("shapeloss.ecg.ludb", fromlist=["x"]).load_ludb(t, records="12"), TypeError, "records"),
     Case("ludb-offset-outside-record", record_with(words((39, 2), (24, 2), (40, 600), (0, 0))), DataFormatError, "offset"),
     Case("ludb-onset-outside-record", record_with(words((39, 12), (24, 0), (40, 0), (0, 0))), DataFormatError, "onset"),
     # ---- annotate: settings
+    Case("pick-checkpoint-without-levels", lambda t: _load_phasenet(t, {"inc.weight": torch.zeros(2, 3, 7), "out.weight": torch.zeros(3, 2, 1)}), CheckpointError, "down_branch"),
+    Case("pick-checkpoint-weights-not-tensors", lambda t: _load_phasenet(t, {"inc.weight": 3, "out.weight": 4, "down_branch.0.w": torch.zeros(1)}), CheckpointError, "inc.weight"),
     Case("annotate-threshold-above-one", pick(threshold=1.5), InvalidArgumentError, "threshold"),
     Case("annotate-threshold-negative", pick(threshold=-0.1), InvalidArgumentError, "threshold"),
     Case("annotate-threshold-dict-above-one", pick(threshold={"P": 0.5, "S": 2.0}), InvalidArgumentError, "threshold"),
@@ -401,6 +412,13 @@ CASES: list[Case | Accepts] = [
     Accepts("annotate-stream-overlap-identical", annotate_stream(lambda: overlapping(identical=True)), lambda r: overlap_merged(r, identical=True)),
     Case("annotate-stream-overlap-raise", annotate_stream(lambda: overlapping(identical=False), overlaps="raise"), DataFormatError, "overlap"),
 ]
+
+
+def _load_phasenet(tmp: Path, state: dict) -> object:
+    from shapeloss.cli import load_phasenet
+
+    torch.save(state, tmp / "m.pt")
+    return load_phasenet(tmp / "m.pt")
 
 
 def _zero_rate(stream: object) -> object:
@@ -446,6 +464,7 @@ CLI_CASES = [
     CliCase("cli-pick-out-unwritable", "shapeloss", lambda t: pick_argv(t, "--out", under_a_file(t, "picks.csv")), ("--out: expected a writable file path", "--model")),
     CliCase("cli-pick-out-is-folder", "shapeloss", lambda t: pick_argv(t, "--out", str(t)), ("--out: expected a writable file path", "--model")),
     CliCase("cli-pick-probabilities-unwritable", "shapeloss", lambda t: pick_argv(t, "--probabilities", under_a_file(t, "p.npz")), ("--probabilities: expected a writable file path", "--model")),
+    CliCase("cli-pick-out-overwrites-input", "shapeloss", lambda t: pick_argv(t, "--out", str(t / "x.mseed")), ("--out: expected a path other than an input file or the checkpoint", "--model")),
     CliCase("cli-pick-file-missing", "shapeloss", lambda t: ["pick", str(t / "none.mseed"), "--model", str(t / "m.pt")], ("files: expected an existing waveform file", "--model")),
     CliCase("cli-pick-device-unknown", "shapeloss", lambda t: pick_argv(t, "--device", "gpu0"), ("--device: expected a device torch knows", "--model")),
     CliCase("cli-pick-component-order", "shapeloss", lambda t: pick_argv(t, "--component-order", "ZZE"), ("--component-order: expected distinct component letters", "--model")),

@@ -178,7 +178,13 @@ def read_record(root: str | Path, record: str | int, leads: Iterable[str] | None
         leads: lead names to read annotations for (default: all in the header).
     """
     root = Path(root)
-    base = root / "data" / str(record)
+    name = str(record)
+    if not name or Path(name).name != name or name in (".", ".."):
+        # an id from a RECORDS file or a caller must not read outside root/data
+        raise InvalidArgumentError(f"record: expected a record id such as '1', got {record!r}")
+    if isinstance(leads, (str, bytes)):
+        raise TypeError(f"leads: expected a list of lead names such as ['ii'], got {type(leads).__name__} {leads!r}")
+    base = root / "data" / name
     signals, header = read_signals(base)
     names = header.names
     wanted = names if leads is None else list(leads)
@@ -213,6 +219,8 @@ def load_ludb(
         root = default_ludb_root()
         if root is None:
             raise DataFormatError("root: expected a LUDB folder (set SHAPELOSS_LUDB), got none found")
+    if isinstance(records, (str, bytes)):
+        raise TypeError(f"records: expected a list of record ids such as ['1', '2'], got {type(records).__name__} {records!r}")
     ids = record_ids(root) if records is None else [str(r) for r in records]
     if on_error == "raise":
         return [read_record(root, r) for r in ids]

@@ -143,7 +143,7 @@ def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
         stored = np.asarray(_field(npz, path, "channels")).reshape(-1) if "channels" in npz.files else np.array([""])
         if stored.size == 0:
             raise DataFormatError(f"{path}: field 'channels': expected channel codes such as 'EHE_EHN_EHZ', got an empty array")
-        channels = str(stored[0])
+        channels = stored[0].decode("ascii", "replace") if isinstance(stored[0], bytes) else str(stored[0])
         itp = _pick(_field(npz, path, "itp"), path, "itp", n_samples)
         its = _pick(_field(npz, path, "its"), path, "its", n_samples)
 
