@@ -581,6 +581,8 @@ def suppression_report(
     """
     p, y = _pair(predictions, labels)
     threshold = _unit_interval(threshold, "threshold")
+    if isinstance(band, np.ndarray) and band.shape == (2,):
+        band = tuple(band.tolist())
     if not isinstance(band, (tuple, list)) or len(band) != 2:
         raise InvalidArgumentError(f"band: expected a pair (low, high), got {band!r}")
     low = _unit_interval(band[0], "band[0]")

@@ -338,6 +338,7 @@ CASES: list[Case | Accepts] = [
     Case("critic-dims-float", lambda t: GlobalCritic(1, 1, dims=1.0), InvalidArgumentError, "dims"),
     Case("critic-dims-numpy-bool", lambda t: GlobalCritic(1, 1, dims=np.True_), InvalidArgumentError, "dims"),
     Accepts("critic-dims-numpy-int", lambda t: GlobalCritic(1, 1, dims=np.int64(2)).dims, lambda d: d == 2 and type(d) is int),
+    Accepts("critic-bfloat16-input-under-autocast", lambda t: _under_autocast(), lambda r: r[0].shape == (2, 1) and finite(r[1]) and finite(r[2])),
     Case("critic-half-input-float-weights", lambda t: critic()(rand(2, 1, L).half(), rand(2, 1, L).half()), DtypeMismatchError, "label"),
     Case("critic-input-other-device", lambda t: critic().to("meta")(rand(2, 1, L), rand(2, 1, L)), InvalidArgumentError, "label"),
     # ---- metrics: edge peaks and numpy numbers
@@ -348,6 +349,8 @@ CASES: list[Case | Accepts] = [
     Accepts("match-nearby-edge-peak", lambda t: M.best_peak_near_labels(0.8 * peak_at(0), peak_at(0)), lambda n: len(n) == 1 and n.is_local_max.all() and math.isclose(float(n.height[0]), 0.8)),
     Accepts("metrics-numpy-tolerance", lambda t: M.effective_detections(peak_at(10), peak_at(10), threshold=np.float32(0.7), tolerance=np.int64(3)), lambda n: n.tolist() == [1]),
     Accepts("metrics-numpy-distance", lambda t: M.find_peaks(np.array([0, 1.0, 0, 1.0, 0]), distance=np.int64(2)), lambda p: p.tolist() == [1, 3]),
+    Accepts("report-band-numpy-array", lambda t: M.suppression_report(peak_at(10), peak_at(10), band=np.array([0.3, 0.7])).band_share, lambda share: share.tolist() == [0.0]),
+    Case("synthetic-record-too-short", lambda t: __import__("shapeloss.seismic", fromlist=["x"]).synthetic_record(duration_s=30.0, n_events=1), InvalidArgumentError, "at least 30.01 s"),
     Case("metrics-threshold-numpy-bool", lambda t: M.effective_detections(peak_at(10), peak_at(10), threshold=np.bool_(True)), TypeError, "threshold"),
     # ---- PhaseNet npz reader
     Case("npz-data-beyond-float32", read_npz(data=np.full((400, 3), 1e300)), DataFormatError, "data"),
@@ -412,6 +415,19 @@ CASES: list[Case | Accepts] = [
     Accepts("annotate-stream-overlap-identical", annotate_stream(lambda: overlapping(identical=True)), lambda r: overlap_merged(r, identical=True)),
     Case("annotate-stream-overlap-raise", annotate_stream(lambda: overlapping(identical=False), overlaps="raise"), DataFormatError, "overlap"),
 ]
+
+
+def _under_autocast() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """bfloat16 inputs, float32 critic, under CPU autocast: no dtype error, finite losses."""
+    x = rand(2, 1, L).bfloat16()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        scores = critic()(x, x)
+        logits = rand(2, 1, L).bfloat16().requires_grad_(True)
+        loss = loss_with(weight=10.0)
+        g = loss(logits, rand(2, 1, L).bfloat16(), x)
+        d = loss.discriminator_loss(logits, rand(2, 1, L).bfloat16(), x)
+    g.backward()
+    return scores, g.detach(), logits.grad  # type: ignore[return-value]
 
 
 def _load_phasenet(tmp: Path, state: dict) -> object:

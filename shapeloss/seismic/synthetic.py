@@ -464,7 +464,7 @@ def synthetic_record(
     slot = total // n_events
     if slot < config.length:
         raise InvalidArgumentError(
-            f"duration_s: expected at least {n_events * config.length / SAMPLING_RATE:.1f} s for {n_events} events "
+            f"duration_s: expected at least {n_events * config.length / SAMPLING_RATE:g} s for {n_events} events "
             f"of {config.length} samples, got {duration_s}"
         )
     rng = np.random.default_rng(seed)
