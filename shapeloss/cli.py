@@ -215,11 +215,13 @@ def _pick(args: argparse.Namespace) -> int:
 
     model = args.net.to(args.device)
     stream = obspy.Stream()
-    for name in args.files:
+    for name in args.files:  # every unreadable file is reported, before any picking
         try:
             stream += obspy.read(name)
         except Exception as exc:  # ObsPy raises many types for unreadable files
-            raise FileNotFoundError(f"{name}: expected a file ObsPy can read (miniSEED, SAC, ...), got {type(exc).__name__}: {exc}") from exc
+            errors.add(f"{name}: expected a file ObsPy can read (miniSEED, SAC, ...), got {type(exc).__name__}: {exc}")
+    if errors.lines:
+        return errors.exit_status()
     threshold: Any = args.threshold
     if args.p_threshold is not None or args.s_threshold is not None:
         threshold = {"P": args.p_threshold if args.p_threshold is not None else args.threshold,

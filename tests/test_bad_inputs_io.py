@@ -463,6 +463,19 @@ def under_a_file(tmp: Path, name: str) -> str:
     return str(a_file(tmp) / name)
 
 
+def _junk(tmp: Path, name: str) -> str:
+    (tmp / name).write_bytes(b"not a waveform\n" * 4)
+    return str(tmp / name)
+
+
+def _with_model(tmp: Path, *argv: str) -> list[str]:
+    """``argv`` with ``--model`` pointing at a tiny valid PhaseNet checkpoint."""
+    from shapeloss.seismic import PhaseNet
+
+    torch.save(PhaseNet(filters_root=2, depth=2).state_dict(), tmp / "net.pt")
+    return [*argv, "--model", str(tmp / "net.pt")]
+
+
 def pick_argv(tmp: Path, *extra: str) -> list[str]:
     record = tmp / "x.mseed"
     record.write_bytes(b"")
@@ -481,6 +494,7 @@ CLI_CASES = [
     CliCase("cli-pick-out-is-folder", "shapeloss", lambda t: pick_argv(t, "--out", str(t)), ("--out: expected a writable file path", "--model")),
     CliCase("cli-pick-probabilities-unwritable", "shapeloss", lambda t: pick_argv(t, "--probabilities", under_a_file(t, "p.npz")), ("--probabilities: expected a writable file path", "--model")),
     CliCase("cli-pick-out-overwrites-input", "shapeloss", lambda t: pick_argv(t, "--out", str(t / "x.mseed")), ("--out: expected a path other than an input file or the checkpoint", "--model")),
+    CliCase("cli-pick-files-unreadable", "shapeloss", lambda t: _with_model(t, "pick", _junk(t, "a.mseed"), _junk(t, "b.sac"), "--out", str(t / "p.csv")), ("a.mseed: expected a file ObsPy can read", "b.sac: expected a file ObsPy can read")),
     CliCase("cli-pick-file-missing", "shapeloss", lambda t: ["pick", str(t / "none.mseed"), "--model", str(t / "m.pt")], ("files: expected an existing waveform file", "--model")),
     CliCase("cli-pick-device-unknown", "shapeloss", lambda t: pick_argv(t, "--device", "gpu0"), ("--device: expected a device torch knows", "--model")),
     CliCase("cli-pick-component-order", "shapeloss", lambda t: pick_argv(t, "--component-order", "ZZE"), ("--component-order: expected distinct component letters", "--model")),
@@ -533,8 +547,7 @@ def test_round_2_command_line(case: CliCase, tmp_path: Path, capsys: pytest.Capt
     def no_work(*args: object, **kw: object) -> int:
         raise AssertionError("the command started work before validating its options")
 
-    monkeypatch.setattr(subprocess, "call", no_work)
-    monkeypatch.setattr(subprocess, "run", no_work)
+    monkeypatch.setattr(subprocess, "call", no_work)  # how `shapeloss bench` starts a script
     if case.program == "shapeloss":
         from shapeloss.cli import main
     else:
