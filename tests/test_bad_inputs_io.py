@@ -30,6 +30,7 @@ from shapeloss import ShapeLoss, build_discriminator, get_objective
 from shapeloss import functional as Fn
 from shapeloss import metrics as M
 from shapeloss.discriminators import GlobalCritic
+from shapeloss.ecg import ludb
 from shapeloss.errors import (
     CheckpointError,
     DataFormatError,
@@ -39,6 +40,7 @@ from shapeloss.errors import (
     ShapeMismatchError,
 )
 from shapeloss.objectives import Vanilla
+from shapeloss.seismic import load_phasenet_folder, synthetic_record
 
 NAN, INF = float("nan"), float("inf")
 L = 16
@@ -350,7 +352,7 @@ CASES: list[Case | Accepts] = [
     Accepts("metrics-numpy-tolerance", lambda t: M.effective_detections(peak_at(10), peak_at(10), threshold=np.float32(0.7), tolerance=np.int64(3)), lambda n: n.tolist() == [1]),
     Accepts("metrics-numpy-distance", lambda t: M.find_peaks(np.array([0, 1.0, 0, 1.0, 0]), distance=np.int64(2)), lambda p: p.tolist() == [1, 3]),
     Accepts("report-band-numpy-array", lambda t: M.suppression_report(peak_at(10), peak_at(10), band=np.array([0.3, 0.7])).band_share, lambda share: share.tolist() == [0.0]),
-    Case("synthetic-record-too-short", lambda t: __import__("shapeloss.seismic", fromlist=["x"]).synthetic_record(duration_s=30.0, n_events=1), InvalidArgumentError, "at least 30.01 s"),
+    Case("synthetic-record-too-short", lambda t: synthetic_record(duration_s=30.0, n_events=1), InvalidArgumentError, "at least 30.01 s"),
     Case("metrics-threshold-numpy-bool", lambda t: M.effective_detections(peak_at(10), peak_at(10), threshold=np.bool_(True)), TypeError, "threshold"),
     # ---- PhaseNet npz reader
     Case("npz-data-beyond-float32", read_npz(data=np.full((400, 3), 1e300)), DataFormatError, "data"),
@@ -364,7 +366,7 @@ CASES: list[Case | Accepts] = [
     Case("npz-data-bool", read_npz(data=np.ones((400, 3), dtype=bool)), DataFormatError, "data"),
     Case("npz-data-channels-first", read_npz(data=np.zeros((3, 400))), DataFormatError, "data"),
     Accepts("npz-channels-bytes", lambda t: read_npz(channels=np.array(b"EHE_EHN_EHZ"))(t), lambda tr: tr.channels == "EHE_EHN_EHZ" and tr.components == 3),
-    Case("folder-is-a-file", lambda t: __import__("shapeloss.seismic", fromlist=["x"]).load_phasenet_folder(write_npz(t)), DataFormatError, "a file"),
+    Case("folder-is-a-file", lambda t: load_phasenet_folder(write_npz(t)), DataFormatError, "a file"),
     # ---- WFDB reader
     Case("wfdb-gain-overflows-signal", signals_with("1 1 500 10\n1.dat 16 1e-40(0)/mV 16 0 0 45 0 i\n"), DataFormatError, "gain"),
     Case("wfdb-gain-subnormal", signals_with("1 1 500 10\n1.dat 16 5e-324(0)/mV 16 0 0 45 0 i\n"), DataFormatError, "gain"),
@@ -380,9 +382,9 @@ CASES: list[Case | Accepts] = [
     Case("wfdb-annotation-aux-overrun", annotations_of(words((1, 3), (63, 40), (0, 0))), DataFormatError, "AUX"),
     Case("wfdb-annotation-negative-sample", annotations_of(words((59, 0)) + (0xFFFF).to_bytes(2, "little") + (0xFF00).to_bytes(2, "little") + words((1, 0), (0, 0))), DataFormatError, "sample"),
     Case("wfdb-annotation-out-of-order", annotations_of(words((1, 5)) + words((59, 0)) + (0xFFFF).to_bytes(2, "little") + (0xFFFE).to_bytes(2, "little") + words((1, 0), (0, 0))), DataFormatError, "sample"),
-    Case("ludb-record-path", lambda t: __import__("shapeloss.ecg.ludb", fromlist=["x"]).read_record(t, "../1"), InvalidArgumentError, "record"),
-    Case("ludb-leads-string", lambda t: (write_record(t / "data"), __import__("shapeloss.ecg.ludb", fromlist=["x"]).read_record(t, "1", leads="ii")), TypeError, "leads"),
-    Case("ludb-records-string", lambda t: __import__("shapeloss.ecg.ludb", fromlist=["x"]).load_ludb(t, records="12"), TypeError, "records"),
+    Case("ludb-record-path", lambda t: ludb.read_record(t, "../1"), InvalidArgumentError, "record"),
+    Case("ludb-leads-string", lambda t: (write_record(t / "data"), ludb.read_record(t, "1", leads="ii")), TypeError, "leads"),
+    Case("ludb-records-string", lambda t: ludb.load_ludb(t, records="12"), TypeError, "records"),
     Case("ludb-offset-outside-record", record_with(words((39, 2), (24, 2), (40, 600), (0, 0))), DataFormatError, "offset"),
     Case("ludb-onset-outside-record", record_with(words((39, 12), (24, 0), (40, 0), (0, 0))), DataFormatError, "onset"),
     # ---- annotate: settings
