@@ -285,6 +285,12 @@ def shape_loss(
         ``fake_score`` (mean raw score), detached, where they were computed.
     """
     base = check_base_loss(base_loss(logits, target))
+    if torch.is_grad_enabled() and logits.requires_grad and not base.requires_grad:
+        # e.g. a loss of logits.detach() or a re-created tensor: the net would get no base gradient
+        raise InvalidArgumentError(
+            "base_loss: expected a loss that carries the logits' gradient, got a tensor without grad_fn "
+            "(does it detach the logits or build a new tensor?)"
+        )
     parts: dict[str, Tensor] = {"base": base.detach()}
     if discriminator is None or weight == float("inf"):
         return base, parts

@@ -36,6 +36,8 @@ from shapeloss.errors import (
     DataFormatError,
     DtypeMismatchError,
     InvalidArgumentError,
+    NonFiniteInputError,
+    OutOfDomainError,
     ShapeLossError,
     ShapeMismatchError,
 )
@@ -286,6 +288,23 @@ def overlap_merged(result: object, identical: bool) -> bool:
             and len(said) == 1 and kind in said[0] and "later" in said[0] and said[0] in caught)
 
 
+class NanModel(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.full((x.shape[0], 3, x.shape[2]), float("nan"))
+
+
+def _no_grad_call() -> torch.Tensor:
+    """A detached base loss is fine when no gradient is wanted (an evaluation loop)."""
+    with torch.no_grad():
+        return loss_with(base=lambda x, y: nn.functional.mse_loss(x.detach(), y))(rand(2, 1, L), rand(2, 1, L), rand(2, 1, L))
+
+
+def _folder_with_listing(tmp: Path, listing: str) -> object:
+    write_npz(tmp)
+    (tmp / "waveform.csv").write_text(listing)
+    return load_phasenet_folder(tmp)
+
+
 class OneChannelModel(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x[:, :1]
@@ -322,6 +341,8 @@ CASES: list[Case | Accepts] = [
     Case("loss-base-returns-float", lambda t: g_call(loss_with(base=lambda x, y: 0.5)), TypeError, "base_loss"),
     Case("loss-base-returns-numpy", lambda t: g_call(loss_with(base=lambda x, y: np.float64(0.5))), TypeError, "base_loss"),
     Case("loss-base-only-reduction-none", lambda t: g_call(loss_with(base=nn.MSELoss(reduction="none"), weight=INF)), ShapeMismatchError, "base_loss"),
+    Case("loss-base-detached", lambda t: loss_with(base=lambda x, y: nn.functional.mse_loss(x.detach(), y))(rand(2, 1, L).requires_grad_(True), rand(2, 1, L), rand(2, 1, L)), InvalidArgumentError, "base_loss"),
+    Accepts("loss-base-detached-no-grad", lambda t: _no_grad_call(), lambda g: finite(g)),
     Case("loss-softmax-one-channel", lambda t: g_call(loss_with(activation="softmax")), ShapeMismatchError, "logits"),
     Case("dloss-softmax-one-channel", lambda t: d_call(loss_with(activation="softmax")), ShapeMismatchError, "logits"),
     Case("objective-class-not-instance", lambda t: get_objective(Vanilla), InvalidArgumentError, "objective"),  # type: ignore[arg-type]
@@ -364,6 +385,8 @@ CASES: list[Case | Accepts] = [
     Case("npz-pick-bool", read_npz(itp=np.array(True)), DataFormatError, "itp"),
     Case("npz-data-complex", read_npz(data=np.ones((400, 3), dtype=complex)), DataFormatError, "data"),
     Case("npz-data-bool", read_npz(data=np.ones((400, 3), dtype=bool)), DataFormatError, "data"),
+    Case("folder-csv-path-outside", lambda t: _folder_with_listing(t, "fname\n../outside.npz\n"), DataFormatError, "fname"),
+    Case("folder-csv-duplicate", lambda t: _folder_with_listing(t, "fname\ntrace.npz\ntrace.npz\n"), DataFormatError, "more than once"),
     Case("npz-data-channels-first", read_npz(data=np.zeros((3, 400))), DataFormatError, "data"),
     Accepts("npz-channels-bytes", lambda t: read_npz(channels=np.array(b"EHE_EHN_EHZ"))(t), lambda tr: tr.channels == "EHE_EHN_EHZ" and tr.components == 3),
     Case("folder-is-a-file", lambda t: load_phasenet_folder(write_npz(t)), DataFormatError, "a file"),
@@ -402,6 +425,8 @@ CASES: list[Case | Accepts] = [
     Case("annotate-device-unknown", pick(device="gpu0"), InvalidArgumentError, "device"),
     Case("annotate-phases-repeated", pick(phases=("P", "P", "noise")), InvalidArgumentError, "phases"),
     Case("annotate-softmax-one-phase", pick(model=OneChannelModel(), phases=("P",), activation="softmax"), InvalidArgumentError, "activation"),
+    Case("annotate-model-returns-nan", pick(model=NanModel()), NonFiniteInputError, "model output"),
+    Case("annotate-logits-without-activation", pick(activation=None), OutOfDomainError, "activation=None"),
     Case("annotate-overlaps-option", pick(overlaps="keep"), InvalidArgumentError, "overlaps"),
     Case("annotate-normalize-string", pick(normalize="no"), TypeError, "normalize"),
     # ---- annotate: data

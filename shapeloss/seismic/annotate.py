@@ -46,7 +46,7 @@ import torch
 from torch import Tensor, nn
 
 from .._validation import check_bool, check_choice, check_positive_int, is_real
-from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
+from ..errors import DataFormatError, InvalidArgumentError, NonFiniteInputError, OutOfDomainError, ShapeMismatchError
 from ..losses import resolve_activation
 from ..metrics import find_peaks
 from .labels import normalize_windows
@@ -393,6 +393,7 @@ def annotate(
                         f"model output: expected (B, {len(phases)}, {window}) for phases {list(phases)}, got {got}"
                     )
                 probs = out.float().cpu().numpy()
+                _check_probabilities(probs, chunk, plans, activation)
                 for b, (k, s) in enumerate(chunk):
                     total = stacks[k].shape[1]
                     w = _window_weight(s, total, window, blinding)
@@ -418,6 +419,23 @@ def annotate(
                 picks.append(Pick(seg.trace_id, phase, trace.time_of(int(pos)), int(pos), float(row[pos])))
     picks.sort(key=lambda p: (p.trace_id, seconds(p.time)))
     return Annotation(traces, picks, messages)
+
+
+def _check_probabilities(probs: np.ndarray, chunk: list[tuple[int, int]], plans: list, activation: object) -> None:
+    """The stacked traces must be probabilities: finite, in [0, 1] (the numpy copy is checked, no extra sync)."""
+    finite = np.isfinite(probs)
+    if not finite.all():
+        bad = sorted({f"{plans[k][0].trace_id} window at sample {s}" for b, (k, s) in enumerate(chunk) if not finite[b].all()})
+        raise NonFiniteInputError(
+            f"model output: expected finite values, got {int((~finite).sum())} NaN/Inf in {len(bad)} window(s) ({', '.join(bad[:3])})"
+        )
+    low, high = float(probs.min()), float(probs.max())
+    if low < 0.0 or high > 1.0:
+        hint = (" (activation=None means the model returns probabilities: pass activation='sigmoid' for logits)"
+                if activation is None else "")
+        raise OutOfDomainError(
+            f"model output: expected probabilities in [0, 1] after the activation, got values in [{low:.4g}, {high:.4g}]{hint}"
+        )
 
 
 def _thresholds(threshold: float | Mapping[str, float], phases: Sequence[str]) -> dict[str, float]:

@@ -204,6 +204,13 @@ def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH, on_error: str = 
             if reader.fieldnames is None or "fname" not in reader.fieldnames:
                 raise DataFormatError(f"{listing}: field 'fname': expected a csv header with fname, got {reader.fieldnames}")
             names = [row["fname"] for row in reader]
+        for name in names:
+            # a listing must not make us read files outside the dataset's folder
+            if not name or Path(name).name != name or name in (".", ".."):
+                raise DataFormatError(f"{listing}: field 'fname': expected a file name inside the folder, got {name!r}")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise DataFormatError(f"{listing}: field 'fname': expected each file listed once, got {repeated[:5]} more than once")
         folder = root / "waveform_train" if (root / "waveform_train").is_dir() else root
         files = [folder / name for name in names]
     else:
