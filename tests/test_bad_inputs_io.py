@@ -42,7 +42,7 @@ from shapeloss.errors import (
     ShapeMismatchError,
 )
 from shapeloss.objectives import Vanilla
-from shapeloss.seismic import load_phasenet_folder, synthetic_record
+from shapeloss.seismic import gaussian_labels, load_phasenet_folder, synthetic_record
 
 NAN, INF = float("nan"), float("inf")
 L = 16
@@ -408,6 +408,9 @@ CASES: list[Case | Accepts] = [
     Case("ludb-record-path", lambda t: ludb.read_record(t, "../1"), InvalidArgumentError, "record"),
     Case("ludb-leads-string", lambda t: (write_record(t / "data"), ludb.read_record(t, "1", leads="ii")), TypeError, "leads"),
     Case("ludb-records-string", lambda t: ludb.load_ludb(t, records="12"), TypeError, "records"),
+    Case("ludb-split-ids-string", lambda t: ludb.split_records("123"), TypeError, "ids"),
+    Case("labels-picks-text", lambda t: gaussian_labels(np.array(["100"]), np.array([200.0]), 400), TypeError, "p_picks"),
+    Case("labels-picks-2d", lambda t: gaussian_labels(np.zeros((2, 2)), np.zeros((2, 2)), 400), ShapeMismatchError, "p_picks"),
     Case("ludb-offset-outside-record", record_with(words((39, 2), (24, 2), (40, 600), (0, 0))), DataFormatError, "offset"),
     Case("ludb-onset-outside-record", record_with(words((39, 12), (24, 0), (40, 0), (0, 0))), DataFormatError, "onset"),
     # ---- annotate: settings

@@ -312,6 +312,8 @@ def split_records(
     Returns:
         ``{"train": [...], "validation": [...], "test": [...]}``.
     """
+    if isinstance(ids, (str, bytes)):
+        raise TypeError(f"ids: expected a list of record ids such as ['1', '2'], got {type(ids).__name__} {ids!r}")
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
         raise InvalidArgumentError(f"fractions: expected three non-negative numbers summing to 1, got {fractions!r}")
     keys = sorted({str(i) for i in ids}, key=lambda s: (0, int(s), s) if s.isdigit() else (1, 0, s))
