@@ -283,6 +283,12 @@ def shape_loss(
     Returns:
         ``(total, parts)`` with ``parts`` holding ``base``, ``adversarial`` and
         ``fake_score`` (mean raw score), detached, where they were computed.
+
+    Raises:
+        TypeError, ShapeMismatchError, InvalidArgumentError: the base loss is not a scalar
+            tensor or drops the logits' gradient; the activation changes the shape; the
+            critic is on another device or returns something other than scores ``(B, *)``.
+            What the critic sees is cast to the dtype of its parameters.
     """
     base = check_base_loss(base_loss(logits, target))
     if torch.is_grad_enabled() and logits.requires_grad and not base.requires_grad:

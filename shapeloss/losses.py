@@ -114,7 +114,8 @@ class ShapeLoss(nn.Module):
     (probabilities, labels, condition) is cast to the dtype of the critic's parameters, so
     half-precision logits work with a float32 critic; a critic on another device than the
     logits raises :class:`~shapeloss.errors.InvalidArgumentError` naming both. The base loss
-    must return a scalar tensor (``reduction="mean"`` or ``"sum"``) and the critic one
+    must return a scalar tensor (``reduction="mean"`` or ``"sum"``) that carries the logits'
+    gradient when one is wanted, and the critic one
     floating-point tensor of scores ``(B, *)`` (not a tuple with features). With
     ``activation="softmax"`` the logits need at least two channels.
 
