@@ -63,14 +63,23 @@ def combine_losses(base: Tensor, adversarial: Tensor | None, weight: float) -> T
 
     ``weight = inf`` (or ``adversarial is None``) returns ``base`` itself, exactly:
     the limit of the formula, without the round-off of dividing by a huge number.
-    Computed as ``adversarial / (1 + weight) + base * (weight / (1 + weight))`` with both
-    coefficients in double precision, so a huge ``weight`` (1e308, or 1e5 with float16
-    losses) cannot overflow ``weight * base`` to ``inf``.
+    In float32 and float64 with ``weight <= 1e30`` it is computed exactly as written (the
+    same bits as version 0.1, so committed runs reproduce); in half precision, or with a
+    larger ``weight``, as ``adversarial / (1 + weight) + base * (weight / (1 + weight))``
+    with both coefficients in double precision, so that ``weight * base`` cannot overflow
+    to ``inf`` (1e5 with float16 losses, or 1e308). The choice depends only on the dtype
+    and the weight: no host sync.
     """
     weight = float(weight)
     if adversarial is None or weight == float("inf"):
         return base
+    if base.dtype in (torch.float32, torch.float64) and weight <= _DIRECT_MIX_MAX_WEIGHT:
+        return (adversarial + weight * base) / (1.0 + weight)
     return adversarial * (1.0 / (1.0 + weight)) + base * (weight / (1.0 + weight))
+
+
+#: Above this weight (or in half precision) :func:`combine_losses` uses its overflow-safe form.
+_DIRECT_MIX_MAX_WEIGHT = 1e30
 
 
 def check_base_loss(base: object) -> Tensor:
