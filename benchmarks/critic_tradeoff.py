@@ -36,7 +36,7 @@ import seismic_s_phase as bench  # noqa: E402
 from _provenance import provenance  # noqa: E402
 
 from shapeloss import bootstrap_ratio  # noqa: E402
-from shapeloss.runs import add_run_arguments, apply_threads, output_paths  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 
 def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "critic_tradeoff"))
     p.add_argument("--figure", help="figure path (default: critic_tradeoff.png in the run folder; docs/figures with --publish)")
     add_run_arguments(p, publish="benchmarks/results/critic_tradeoff.json and docs/figures/critic_tradeoff.png")
-    a = p.parse_args(argv)
+    a = parse_checked(p, argv)
     if a.warmup_checkpoint and len(a.warmup_checkpoint) != len(a.seeds):
         p.error(f"--warmup-checkpoint: expected one per seed ({len(a.seeds)}), got {len(a.warmup_checkpoint)}")
     command, commit, uncommitted = provenance(__file__, argv)

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _provenance import provenance  # noqa: E402
 
-from shapeloss.runs import add_run_arguments, apply_threads, output_paths  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "benchmarks" / "results" / "diagnostics_simulation.json"
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--steps", type=int, default=3000, help="Adam steps per simulation (default 3000, as on the page)")
     p.add_argument("--seed", type=int, default=0)
     add_run_arguments(p, publish=str(PUBLISHED.relative_to(ROOT)))
-    a = p.parse_args(argv)
+    a = parse_checked(p, argv)
     if a.steps < 1:
         p.error(f"--steps: expected an int >= 1, got {a.steps}")
     if a.publish and a.out:

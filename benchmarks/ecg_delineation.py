@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import provenance  # noqa: E402
-from shapeloss.runs import add_run_arguments, apply_threads, output_paths  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -276,7 +276,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-figures", dest="figures", action="store_false")
     p.add_argument("--figure-dir", help="where figures go (default: the run folder; docs/figures with --publish)")
     add_run_arguments(p, publish="benchmarks/results/ecg_delineation.json and docs/figures/ecg_delineation_example.png")
-    args = p.parse_args(argv)
+    args = parse_checked(p, argv)
     if args.smoke:
         args.steps, args.batch_size, args.window = 3, 4, 256
         args.max_train_records, args.max_test_records = 3, 2

@@ -50,7 +50,7 @@ import torch
 
 from shapeloss import ShapeLoss, label_prior, step_loader
 from shapeloss.discriminators import build_discriminator
-from shapeloss.runs import Progress, add_run_arguments, apply_threads, format_duration, run_folder
+from shapeloss.runs import Progress, add_run_arguments, apply_threads, format_duration, parse_checked, run_folder
 from shapeloss.metrics import (
     best_peak_near_labels,
     bootstrap_ratio,
@@ -656,7 +656,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_run_arguments(p, publish="benchmarks/results/seismic_s_phase_<data>_<preset>.json and its figures")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--no-figures", action="store_true")
-    args = p.parse_args(argv)
+    args = parse_checked(p, argv)
 
     name = "paper" if args.paper else "quick"
     custom = any(getattr(args, k) is not None for k in ("steps", "branch_at", "batch_size", "seeds", "schedule", "eval_windows", "dev_windows"))

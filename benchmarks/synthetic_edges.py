@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import provenance  # noqa: E402
-from shapeloss.runs import add_run_arguments, apply_threads, output_paths  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -406,7 +406,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-figures", dest="figures", action="store_false")
     p.add_argument("--figure-dir", help="where figures go (default: the run folder; docs/figures with --publish)")
     add_run_arguments(p, publish="benchmarks/results/synthetic_edges.json and docs/figures/edges_*_examples.png")
-    args = p.parse_args(argv)
+    args = parse_checked(p, argv)
     if args.smoke:
         args.steps, args.steps_2d, args.test_size, args.test_size_2d = 3, 2, 16, 4
         args.batch_size, args.batch_size_2d, args.length, args.image_size = 4, 2, 128, 24

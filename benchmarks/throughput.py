@@ -39,7 +39,7 @@ from _provenance import device_info, provenance  # noqa: E402
 
 from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
 from shapeloss.functional import generator_adversarial_term  # noqa: E402
-from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths  # noqa: E402
+from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
 
 PRESETS = ("compact", "light", "global", "patch", "reference")
@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="skip the BCE-only and compact steps rerun with glibc keeping freed memory (Linux)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one batch size, 2 steps")
     add_run_arguments(parser, publish="benchmarks/results/throughput_<device>.json")
-    args = parser.parse_args(argv)
+    args = parse_checked(parser, argv)
     args.threads = apply_threads(args.threads)
     if args.smoke:
         args.batch_sizes, args.steps, args.warmup, args.presets, args.pick_hours = [2], 2, 1, ["light"], 0.02

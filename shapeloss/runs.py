@@ -29,6 +29,7 @@ __all__ = [
     "run_folder",
     "output_paths",
     "add_run_arguments",
+    "parse_checked",
     "Progress",
     "format_duration",
 ]
@@ -135,6 +136,19 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, publish: str | None = 
     if publish:
         parser.add_argument("--publish", action="store_true",
                             help=f"maintainers: refresh the committed evidence ({publish}) instead of writing a run folder")
+
+
+def parse_checked(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+    """``parser.parse_args(argv)`` after checking the options every benchmark shares
+    (``--threads``, ``--steps``, ``--seeds``, ``--lr``, output paths...: the same checks as
+    ``shapeloss bench``): a bad value ends the run before any work, with status 2 and one
+    ``error:`` line per bad value instead of a traceback."""
+    from .cli import check_bench_options
+
+    errors = check_bench_options(sys.argv[1:] if argv is None else list(argv))
+    if errors.lines:
+        raise SystemExit(errors.exit_status())
+    return parser.parse_args(argv)
 
 
 def format_duration(seconds: float) -> str:

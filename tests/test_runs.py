@@ -198,3 +198,19 @@ def test_every_benchmark_takes_the_run_options(name, entry, capsys):
     text = capsys.readouterr().out
     for option in ("--threads", "--no-progress", "--run-dir", "--out", "--publish"):
         assert option in text, f"{name}: {option} missing"
+
+
+@pytest.mark.parametrize("name, entry", [("seismic_s_phase", "parse_args"), ("critic_tradeoff", "main"),
+                                         ("ecg_delineation", "parse_args"), ("synthetic_edges", "parse_args"),
+                                         ("throughput", "main"), ("diagnostics_simulation", "main")])
+def test_every_benchmark_refuses_bad_shared_options_before_any_work(name, entry, capsys, tmp_path):
+    """Run directly (not through `shapeloss bench`), a script still ends with status 2 and one
+    `error:` line per bad value, naming the option, the expected and the actual value."""
+    bad = ["--threads", "0", "--steps", "-1", "--out", str(tmp_path / "missing" / "deeper" / "x.json"), "--lr", "nan"]
+    with pytest.raises(SystemExit) as done:
+        getattr(_script(name), entry)(bad)
+    assert done.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert any(line.startswith("error: --threads: expected an int >= 1, got 0") for line in lines), lines
+    assert any(line.startswith("error: --steps: expected an int >= 1, got -1") for line in lines), lines
+    assert any(line.startswith("error: --lr:") and "nan" in line for line in lines), lines
