@@ -20,7 +20,7 @@ from .npz import (
     split_by_trace,
 )
 from .phasenet import PHASES, PhaseNet
-from .records import EventRecord, event_record
+from .synthetic_records import EventRecord, event_record
 from .synthetic import (
     SyntheticBatches,
     SyntheticConfig,

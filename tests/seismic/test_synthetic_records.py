@@ -1,4 +1,4 @@
-"""Tests of shapeloss.seismic.records: long synthetic records with a catalogue."""
+"""Tests of shapeloss.seismic.synthetic_records: long synthetic records with a catalogue."""
 
 from __future__ import annotations
 
