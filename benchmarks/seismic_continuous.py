@@ -21,12 +21,15 @@ Usage::
     python benchmarks/seismic_continuous.py --work-root ~/.cache/shapeloss/seismic_s_phase/<run> --seeds 0 1 2
     python benchmarks/seismic_continuous.py --arm bce=PATH --arm shapeloss=PATH --seeds 0
     python benchmarks/seismic_continuous.py --data ncedc --label-jitter --work-root <semi-real run> --seeds 0 1 2
+
+A run writes ``runs/seismic_continuous/<timestamp>/`` (or ``--run-dir`` / ``--out``); ``--publish``
+(maintainers) refreshes ``benchmarks/results/seismic_continuous_<data>.json``. Picks are cached per
+checkpoint and record set (``--cache-dir``), so a rerun only scores.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
 import platform
@@ -42,6 +45,8 @@ from _continuous_picking import Arm, dev_windows, fit_arm_calibration, load_pick
 from _continuous_scoring import TOLERANCES, score, verdict  # noqa: E402
 from _continuous_sets import SHIFTS, ncedc_sets, synthetic_set  # noqa: E402
 from _provenance import ROOT, provenance  # noqa: E402
+
+from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 from shapeloss.errors import InvalidArgumentError  # noqa: E402
 from shapeloss.operating_points import DEFAULT_THRESHOLDS  # noqa: E402
@@ -74,12 +79,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ncedc-path", default=str(ROOT / DEFAULT_NCEDC_PATH))
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--cache-dir", default=str(CACHE / "candidates"), help="picks cached per checkpoint and set ('' disables)")
-    p.add_argument("--out", help="result JSON (default: a new run folder under ~/.cache/shapeloss/seismic_continuous/runs)")
+    add_run_arguments(p, publish="benchmarks/results/seismic_continuous_<data>.json and its figures")
     p.add_argument("--no-figures", action="store_true")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = p.parse_args(argv)
+    args = parse_checked(p, argv)
     if not args.arm and not args.work_root:
         p.error("--arm or --work-root: expected at least one arm, got none")
     if args.arm and len(args.seeds) != 1:
@@ -169,7 +172,7 @@ def build_sets(args: argparse.Namespace, seed: int) -> tuple[dict, str]:
 def run(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
+    args.threads = apply_threads(args.threads)
     try:
         return _run(args, argv)
     finally:
@@ -177,8 +180,6 @@ def run(argv: list[str] | None = None) -> dict:
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
-    from tqdm import tqdm
-
     started = time.perf_counter()
     command, commit, uncommitted = provenance(__file__, argv)
     load_start = list(os.getloadavg())
@@ -193,7 +194,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
         sets[seed], source = build_sets(args, seed)
         dev = None
         cands[seed] = {}
-        bar = tqdm(total=len(arms[seed]) * len(sets[seed]), desc=f"seed {seed}: picking", disable=args.quiet, leave=False)
+        bar = Progress(len(arms[seed]) * len(sets[seed]), desc=f"seed {seed}: picking", enabled=args.progress, unit="set")
         for arm in arms[seed]:
             model = load_picker(arm.checkpoint, args.device)
             calibration = None
@@ -207,18 +208,18 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
                 key = {"name": name, "seed": seed, **record_set.summary(), "records": [args.records, args.record_minutes]}
                 cands[seed][arm.name][name] = pick_set(arm, model, calibration, record_set, key, cache, float(DEFAULT_THRESHOLDS[0]),
                                                        100, args.device)
-                bar.update(1)
+                bar.update(bar.n + 1)
         bar.close()
         print(f"seed {seed}: picked {len(sets[seed])} sets with {len(arms[seed])} arms", flush=True)
 
     n_keys = sum(len(s.groups[0].catalogues) for s in sets[args.seeds[0]].values()) * 2 * len(TOLERANCES)
-    with tqdm(total=n_keys, desc="scoring", disable=args.quiet, leave=False) as bar:
+    with Progress(n_keys, desc="scoring", enabled=args.progress, unit="table") as bar:
         scores = score(cands, sets, names, baseline, source, DEFAULT_THRESHOLDS, args.n_boot, progress=bar,
                        curves_for=tuple(n for n in sets[args.seeds[0]] if n.startswith("ncedc")))
     result = {
         "benchmark": "seismic_continuous",
         "command": command, "commit": commit, "uncommitted_files": uncommitted,
-        "settings": {k: v for k, v in vars(args).items() if k not in ("quiet", "out", "cache_dir")},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("progress", "out", "run_dir", "publish", "cache_dir")},
         "environment": {"device": args.device, "threads": args.threads, "torch": torch.__version__,
                         "python": platform.python_version(), "cpu_count": os.cpu_count(),
                         "load_average_start": load_start, "load_average_end": list(os.getloadavg())},
@@ -232,13 +233,14 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     }
     if baseline:
         result["verdict"] = verdict(scores, names, baseline, source)
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out).expanduser().resolve() if args.out else CACHE / "runs" / stamp / "seismic_continuous.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    # a user's run writes into runs/seismic_continuous/<timestamp>/; the committed evidence only with --publish
+    tag = args.data + ("_jitter_per_window" if args.label_jitter else "")
+    out, folder = output_paths("seismic_continuous", f"seismic_continuous_{tag}.json", out=args.out, run_dir=args.run_dir,
+                               publish=args.publish, published=ROOT / "benchmarks" / "results" / f"seismic_continuous_{tag}.json")
     if not args.no_figures:
         from _continuous_figures import figures
 
-        result["figures"] = figures(result, out.parent, out.stem)
+        result["figures"] = figures(result, folder, out.stem)
     result["wall_seconds"] = time.perf_counter() - started
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(result, separators=(",", ":")))

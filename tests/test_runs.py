@@ -189,7 +189,7 @@ def test_ludb_hidden_falls_back_to_the_synthetic_ecg(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name, entry", [("seismic_s_phase", "parse_args"), ("critic_tradeoff", "main"),
                                          ("ecg_delineation", "parse_args"), ("synthetic_edges", "parse_args"),
-                                         ("throughput", "main")])
+                                         ("throughput", "main"), ("seismic_continuous", "parse_args")])
 def test_every_benchmark_takes_the_run_options(name, entry, capsys):
     """What `shapeloss bench NAME` passes on: run folder, publish, progress and threads options."""
     with pytest.raises(SystemExit) as done:
@@ -202,7 +202,8 @@ def test_every_benchmark_takes_the_run_options(name, entry, capsys):
 
 @pytest.mark.parametrize("name, entry", [("seismic_s_phase", "parse_args"), ("critic_tradeoff", "main"),
                                          ("ecg_delineation", "parse_args"), ("synthetic_edges", "parse_args"),
-                                         ("throughput", "main"), ("diagnostics_simulation", "main")])
+                                         ("throughput", "main"), ("diagnostics_simulation", "main"),
+                                         ("seismic_continuous", "parse_args")])
 def test_every_benchmark_refuses_bad_shared_options_before_any_work(name, entry, capsys, tmp_path):
     """Run directly (not through `shapeloss bench`), a script still ends with status 2 and one
     `error:` line per bad value, naming the option, the expected and the actual value."""

@@ -34,12 +34,12 @@ def _checkpoint(path: Path, seed: int) -> Path:
     return path
 
 
-def test_tiny_run_writes_json_figures_and_markdown(bench, tmp_path):
+def test_tiny_run_writes_json_figures_and_markdown(bench, tmp_path, monkeypatch):
     a, b = _checkpoint(tmp_path / "a.pt", 0), _checkpoint(tmp_path / "b.pt", 1)
     out = tmp_path / "run" / "cont.json"
     argv = ["--arm", f"bce={a}", "--arm", f"shapeloss={b}", "--records", "2", "--record-minutes", "1.5",
             "--shift-records", "1", "--shifts", "scatter40", "--no-ncedc", "--n-boot", "20", "--threads", "1",
-            "--cache-dir", str(tmp_path / "cache"), "--out", str(out), "--quiet"]
+            "--cache-dir", str(tmp_path / "cache"), "--out", str(out), "--no-progress"]
     result = bench.run(argv)
     saved = json.loads(out.read_text())
     assert saved["command"].startswith("python benchmarks/seismic_continuous.py --arm bce=")
@@ -59,9 +59,11 @@ def test_tiny_run_writes_json_figures_and_markdown(bench, tmp_path):
     assert set(saved["verdict"]) == {"shapeloss"}
     for fig in saved["figures"]:
         assert Path(fig).is_file() and Path(fig).stat().st_size < 300_000
-    # a second run reads the cached picks and gives the same scores
-    again = bench.run(argv + ["--no-figures"])
+    # a second run reads the cached picks and gives the same scores; without --out it writes a run folder
+    monkeypatch.chdir(tmp_path)
+    again = bench.run([a for a in argv if a not in ("--out", str(out))] + ["--no-figures"])
     assert again["sets"] == result["sets"] and again["transfer"] == result["transfer"]
+    assert len(list((tmp_path / "runs" / "seismic_continuous").glob("*/seismic_continuous_synthetic.json"))) == 1
     md = _load("seismic_continuous_report").markdown(saved)
     assert "| shapeloss |" in md and "Paired differences against bce" in md
 
@@ -70,7 +72,7 @@ def test_bad_command_lines_are_refused(bench, tmp_path):
     with pytest.raises(SystemExit):
         bench.run(["--no-ncedc"])  # no arm
     with pytest.raises(SystemExit):
-        bench.run(["--arm", f"bce={tmp_path / 'missing.pt'}", "--no-ncedc", "--quiet"])
+        bench.run(["--arm", f"bce={tmp_path / 'missing.pt'}", "--no-ncedc", "--no-progress"])
     with pytest.raises(SystemExit):
         bench.run(["--arm", "bce=x.pt", "--seeds", "0", "1"])
 
