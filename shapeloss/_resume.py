@@ -143,14 +143,18 @@ def check_state(trainer: Any, state: object) -> list[str]:
         value = state[field]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise CheckpointError(f"checkpoint: field {field!r}: expected an int >= 0, got {value!r}")
+    # what is there at all first (the clearest message), then whether each part fits
+    has_critic_opt = _check_presence(trainer.d_optimizer, state["d_optimizer"], "d_optimizer", "critic optimizer")
+    has_scheduler = {part: _check_presence(getattr(trainer, part), state.get(part), part, "scheduler")
+                     for part in ("g_scheduler", "d_scheduler")}
     _check_tensors(trainer.model.state_dict(), state["model"], "model")
     _check_tensors(trainer.loss.state_dict(), state["loss"], "loss")
     diffs = _check_optimizer(trainer.g_optimizer, state["g_optimizer"], state.get("g_optimizer_type"), "g_optimizer")
-    if _check_presence(trainer.d_optimizer, state["d_optimizer"], "d_optimizer", "critic optimizer"):
+    if has_critic_opt:
         diffs += _check_optimizer(trainer.d_optimizer, state["d_optimizer"], state.get("d_optimizer_type"), "d_optimizer")
     for part in ("g_scheduler", "d_scheduler"):
         ours, saved = getattr(trainer, part), state.get(part)
-        if _check_presence(ours, saved, part, "scheduler"):
+        if has_scheduler[part]:
             saved_type = state.get(f"{part}_type")
             if saved_type is not None and saved_type != type(ours).__name__:
                 raise CheckpointError(f"checkpoint {part}: expected the state of this trainer's {type(ours).__name__}, got the state of {saved_type}")

@@ -31,7 +31,8 @@ __all__ = ["save_atomic", "load_checkpoint", "check_checkpoint_path", "CHECKPOIN
 CHECKPOINT_FORMAT = "shapeloss-checkpoint-v1"
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """'a directory', 'a FIFO (named pipe)', ...: what an ``st_mode`` is, in words."""
     for test, name in (
         (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
         (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"),
@@ -62,10 +63,12 @@ def check_checkpoint_path(path: str | os.PathLike[str]) -> Path:
         mode = None
     except OSError as exc:  # e.g. a symlink loop, a path through a file
         raise CheckpointError(f"path: expected a regular file or a new file name, got {str(given)!r} ({exc.strerror})") from exc
+    if mode is not None and stat.S_ISLNK(mode):
+        raise CheckpointError(f"path: expected a regular file or a new file name, got a symlink that does not resolve (a loop) at {str(given)!r}")
     if mode is not None and not stat.S_ISREG(mode):
         via = f" (the target of the symlink {str(given)!r})" if target != given else ""
         raise CheckpointError(
-            f"path: expected a regular file or a new file name for the checkpoint, got {_kind(mode)} at "
+            f"path: expected a regular file or a new file name for the checkpoint, got {file_kind(mode)} at "
             f"{str(target)!r}{via}; it is left untouched"
         )
     parent = target.parent
@@ -141,7 +144,7 @@ def save_atomic(state: dict[str, Any], path: str | os.PathLike[str], keep_previo
     if keep_previous and os.path.lexists(prev) and not stat.S_ISREG(prev.lstat().st_mode):
         raise CheckpointError(
             f"path: expected {str(prev)!r} (the previous checkpoint) to be a regular file or absent, "
-            f"got {_kind(prev.lstat().st_mode)}; it is left untouched"
+            f"got {file_kind(prev.lstat().st_mode)}; it is left untouched"
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +187,7 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
         raise CheckpointError(f"path: expected a checkpoint file path, got {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
-        what = _kind(path.stat().st_mode) if path.exists() else "nothing (not found)"
+        what = file_kind(path.stat().st_mode) if path.exists() else "nothing (not found)"
         raise CheckpointError(f"path: expected an existing checkpoint file, got {what} at {str(path)!r}")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import check_positive_int
+from .checkpoint import file_kind
 from .errors import InvalidArgumentError
 
 __all__ = ["MetricsLogger", "DivergenceWatch"]
@@ -68,7 +69,9 @@ class MetricsLogger:
         if suffix not in (".csv", ".jsonl", ".json"):
             raise InvalidArgumentError(f"log_path: expected a .csv or .jsonl file name, got {str(path)!r}")
         if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
-            raise InvalidArgumentError(f"log_path: expected a regular file or a new file name, got a non-regular file at {str(path)!r}")
+            raise InvalidArgumentError(
+                f"log_path: expected a regular file or a new file name, got {file_kind(self.path.stat().st_mode)} at {str(path)!r}"
+            )
         self.kind = "csv" if suffix == ".csv" else "jsonl"
         self.flush_every = check_positive_int(flush_every, "flush_every")
         self._file: io.TextIOBase | None = None

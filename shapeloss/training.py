@@ -227,7 +227,7 @@ class AdversarialTrainer(TrainerCheckpoints):
         if self.on_nonfinite == "skip":
             return True
         raise NonFiniteLossError(
-            f"step {self.step_count}: the {what} is not finite ({detail}); stopped before "
+            f"step {self.step_count}: the {what} is not finite (expected finite values, got {detail}); stopped before "
             + ("the generator's optimizer step" if getattr(self, "_critic_stepped", False) else "any optimizer step")
             + f": {self._intact()}. Pass on_nonfinite='skip' to skip such batches."
         )
@@ -288,7 +288,7 @@ class AdversarialTrainer(TrainerCheckpoints):
                 with self._autocast():
                     d_loss = self.loss.discriminator_loss(logits.detach(), target, condition)
                 if not math.isfinite(float(d_loss.detach())):
-                    if self._nonfinite("discriminator loss", f"value {float(d_loss.detach())}"):
+                    if self._nonfinite("discriminator loss", f"{float(d_loss.detach())}"):
                         return self._finish_skipped("non-finite discriminator loss", (inputs, target, condition))
                 if not self._backward_step(d_loss, self.d_optimizer, self.loss.discriminator, "critic's"):
                     return self._finish_skipped("non-finite critic gradient", (inputs, target, condition))
@@ -300,7 +300,7 @@ class AdversarialTrainer(TrainerCheckpoints):
         parts = self.loss.last
         for term, value in (("base loss", parts.base), ("adversarial loss", parts.adversarial), ("generator loss", g_loss.detach())):
             if value is not None and not math.isfinite(float(value)):
-                if self._nonfinite(term, f"value {float(value)}"):
+                if self._nonfinite(term, f"{float(value)}"):
                     return self._finish_skipped(f"non-finite {term}", (inputs, target, condition))
         if not self._backward_step(g_loss, self.g_optimizer, self.model, "generator's"):
             return self._finish_skipped("non-finite generator gradient", (inputs, target, condition))
