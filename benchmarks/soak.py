@@ -19,7 +19,8 @@ asserted.
 
 Run: ``python benchmarks/soak.py`` (2,000 steps, 8 kills); ``--steps 40 --kills 1``
 is the fast version the test suite runs. Writes ``soak.json`` to ``--out``
-(default: a new folder under the system's temporary directory, never the repository).
+(default: a new folder under the system's temporary directory, never the
+repository); the checkpoints live in a temporary folder removed at the end.
 """
 
 from __future__ import annotations
@@ -223,8 +224,10 @@ def main(argv: list[str] | None = None) -> dict | None:
         worker(args)
         return None
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="shapeloss-soak-"))
+    out.mkdir(parents=True, exist_ok=True)
     command, commit, uncommitted = provenance(__file__, argv)
-    result = run_soak(args.steps, args.kills, args.seed, out / "work", args.checkpoint_every, args.rate)
+    with tempfile.TemporaryDirectory(prefix="shapeloss-soak-work-") as work:  # checkpoints never land in --out
+        result = run_soak(args.steps, args.kills, args.seed, Path(work), args.checkpoint_every, args.rate)
     result.update(command=command, commit=commit, uncommitted_files=uncommitted, device="cpu",
                   platform=platform.platform(), torch=torch.__version__, threads=1)
     (out / "soak.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -166,6 +166,10 @@ class AdversarialTrainer(TrainerCheckpoints):
         self.checkpoint_every = None if checkpoint_every is None else check_positive_int(checkpoint_every, "checkpoint_every")
         self.progress = progress
         self.logger = MetricsLogger(log_path) if log_path is not None else None
+        if self.logger is not None and self.checkpoint_path is not None and (
+            os.path.abspath(self.logger.path) == os.path.abspath(self.checkpoint_path)
+        ):
+            raise InvalidArgumentError(f"log_path: expected a file other than checkpoint_path, got the same {str(log_path)!r}")
         divergence_window = check_positive_int(divergence_window, "divergence_window", minimum=0)
         self.watch = DivergenceWatch(divergence_window) if divergence_window else None
 
@@ -209,18 +213,23 @@ class AdversarialTrainer(TrainerCheckpoints):
         return torch.autocast(self.device.type, dtype=self._amp_dtype)
 
     def _intact(self) -> str:
-        """What a stop at this point leaves intact, in words."""
-        after = f"as they were after step {self.step_count}"
+        """What a stop at this point leaves intact, in words (failure path only: it checks the weights)."""
         if getattr(self, "_critic_stepped", False):
-            weights = (f"the critic has already taken its step(s) on this batch (with finite gradients); "
-                       f"the net's weights and optimizer state are {after}")
+            words = ["the critic has already taken its step(s) on this batch"]
         else:
-            weights = f"no optimizer has stepped on this batch: the net's and the critic's weights are {after}"
+            words = ["no optimizer has stepped on this batch"]
+        net_ok = all_finite(list(self.model.parameters()))
+        words.append(f"the net's weights are those after step {self.step_count}"
+                     + ("" if net_ok else " and are NOT finite (an optimizer step made them so: check the learning rate)"))
+        critic = self.loss.discriminator
+        if critic is not None and self.d_optimizer is not None:
+            critic_ok = all_finite(list(critic.parameters()))
+            words.append("the critic's weights are " + ("finite" if critic_ok else "NOT finite (check its learning rate)"))
         if self._last_checkpoint is None:
-            ckpt = "no checkpoint has been written by this trainer yet"
+            words.append("no checkpoint has been written by this trainer yet")
         else:
-            ckpt = f"the last checkpoint ({self._last_checkpoint[0]}, step {self._last_checkpoint[1]}) is intact"
-        return f"{weights}; {ckpt}"
+            words.append(f"the last checkpoint ({self._last_checkpoint[0]}, step {self._last_checkpoint[1]}) is intact")
+        return "; ".join(words)
 
     def _nonfinite(self, what: str, detail: str) -> bool:
         """Raise, or return True (skip) under on_nonfinite='skip'."""

@@ -293,6 +293,19 @@ def save_nonfinite_weights(tmp: Path) -> object:
     return t.save_checkpoint(tmp / "ckpt.pt")
 
 
+def generator_infinite_lr(tmp: Path) -> object:
+    """The generator's lr is inf: step 1 completes with Inf weights; its checkpoint must be refused."""
+    seed_everything(0)
+    m, c = net(), critic()
+    t = AdversarialTrainer(m, ShapeLoss(nn.BCEWithLogitsLoss(), c), torch.optim.SGD(m.parameters(), lr=float("inf")),
+                           torch.optim.SGD(c.parameters(), lr=0.1), checkpoint_path=tmp / "ckpt.pt", checkpoint_every=1,
+                           divergence_window=0, progress=False)
+    try:
+        return t.fit(lambda i: batch(i), steps=3)
+    finally:
+        assert not (tmp / "ckpt.pt").exists()
+
+
 # --------------------------------------------------------------------------- hostile calls: save_atomic / load
 
 
@@ -379,6 +392,7 @@ CASES = [
     Case("trainer-max-consecutive-skips-zero", lambda t: make(max_consecutive_skips=0), InvalidArgumentError, "max_consecutive_skips"),
     Case("trainer-log-path-directory", lambda t: make(log_path=(t / "log.csv").mkdir() or t / "log.csv"), InvalidArgumentError, "log_path"),
     Case("trainer-log-path-not-a-path", lambda t: make(log_path=3), TypeError, "log_path"),
+    Case("trainer-log-path-is-checkpoint-path", lambda t: make(log_path=t / "run.csv", checkpoint_path=t / "run.csv"), InvalidArgumentError, "log_path"),
     Case("log-foreign-csv", foreign_csv_log, InvalidArgumentError, "log_path"),
     Case("log-foreign-jsonl", foreign_jsonl_log, InvalidArgumentError, "log_path"),
     Case("logger-flush-every-zero", lambda t: MetricsLogger(t / "log.csv", flush_every=0), InvalidArgumentError, "flush_every"),
@@ -390,6 +404,7 @@ CASES = [
     Case("fit-skip-same-bad-batch-forever", same_bad_batch_forever, NonFiniteLossError, "max_consecutive_skips"),
     Case("fit-skip-every-gradient-nan", every_gradient_nan, NonFiniteLossError, "max_consecutive_skips"),
     Case("save-nonfinite-weights", save_nonfinite_weights, CheckpointError, "checkpoint"),
+    Case("fit-generator-infinite-lr", generator_infinite_lr, CheckpointError, "checkpoint"),
     # ---- save_atomic and load_checkpoint on what is at the path
     Case("save-to-directory", lambda t: save_atomic({"x": 1}, t), CheckpointError, "path"),
     Case("save-to-device", save_to_device, CheckpointError, "path"),
@@ -467,6 +482,14 @@ def check_callable_moves_past_bad_batch(tmp: Path) -> None:
     t = make(on_nonfinite="skip", max_consecutive_skips=2)
     rows = quiet(lambda: t.fit(lambda draw: batch(draw, bad=draw == 3), steps=6))
     assert t.step_count == 6 and t.skipped == 1 and len(rows) == 7  # type: ignore[arg-type]
+
+
+def check_infinite_learning_rate_says_not_finite(tmp: Path) -> None:
+    t = make(opt=torch.optim.SGD, lr=float("inf"), checkpoint_path=tmp / "ckpt.pt", checkpoint_every=1)
+    with pytest.raises(NonFiniteLossError) as caught:
+        t.fit(lambda i: batch(i), steps=3)
+    assert "the critic's weights are NOT finite" in str(caught.value)
+    assert not (tmp / "ckpt.pt").exists()
 
 
 def check_nonfinite_weights_keep_checkpoint(tmp: Path) -> None:
@@ -651,6 +674,7 @@ CHECKS = [
     Check("fit-skip-reports-same-batch", check_same_batch_reported),
     Check("fit-callable-moves-past-bad-batch", check_callable_moves_past_bad_batch),
     Check("save-nonfinite-keeps-checkpoint", check_nonfinite_weights_keep_checkpoint),
+    Check("fit-infinite-lr-says-not-finite", check_infinite_learning_rate_says_not_finite),
     Check("load-failure-changes-nothing", check_failed_loads_change_nothing),
     Check("resume-warning-names-each-difference", check_resume_warning_names_each_difference),
     Check("resume-keeps-tracked-history", check_resume_keeps_history),
