@@ -23,7 +23,9 @@ __all__ = ["all_finite", "nonfinite_names", "check_owns", "check_parts", "check_
 
 def all_finite(tensors: Sequence[Tensor]) -> bool:
     """Whether every tensor holds only finite values (one host sync)."""
-    tensors = [t.detach() for t in tensors if t is not None and t.numel() > 0]
+    tensors = [t.detach() for t in tensors if t is not None]
+    tensors = [t.coalesce().values() if t.is_sparse else t for t in tensors]  # sparse gradients (embeddings)
+    tensors = [t for t in tensors if t.numel() > 0]
     if not tensors:
         return True
     if any(t.is_complex() or not t.is_floating_point() for t in tensors):

@@ -170,10 +170,13 @@ def check_state(trainer: Any, state: object) -> list[str]:
             f"{'with' if enabled else 'without'} float16 loss scaling), got {'one' if scaler else 'none'}"
         )
     history = state.get("history")
-    if history is not None and not (
-        isinstance(history, list) and all(isinstance(h, (list, tuple)) and len(h) == 2 and isinstance(h[1], Tensor) for h in history)
-    ):
-        raise CheckpointError(f"checkpoint: field 'history': expected a list of (step, tensor), got {type(history).__name__}")
+    if history is not None:
+        if not isinstance(history, list):
+            raise CheckpointError(f"checkpoint: field 'history': expected a list of (step, tensor), got {type(history).__name__}")
+        for entry in history:
+            if not (isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[0], int) and isinstance(entry[1], Tensor)):
+                got = f"({', '.join(type(x).__name__ for x in entry)})" if isinstance(entry, (list, tuple)) else type(entry).__name__
+                raise CheckpointError(f"checkpoint: field 'history': expected entries (step, tensor), got an entry {got}")
     current = get_rng_state()
     try:
         set_rng_state(state["rng"])

@@ -430,6 +430,10 @@ CASES = [
     Case("load-step-negative", lambda t: tampered(t, lambda s: s.update(step=-3)), CheckpointError, "step"),
     Case("load-rng-damaged", lambda t: tampered(t, lambda s: s["rng"].update(torch=torch.zeros(3, dtype=torch.uint8))), CheckpointError, "rng"),
     Case("load-scaler-unexpected", lambda t: tampered(t, lambda s: s.update(scaler={"scale": 65536.0})), CheckpointError, "scaler"),
+    Case("load-step-bool", lambda t: tampered(t, lambda s: s.update(step=True)), CheckpointError, "step"),
+    Case("load-model-value-not-tensor", lambda t: tampered(t, lambda s: s["model"].update({"0.bias": [0.0] * 4})), CheckpointError, "model"),
+    Case("load-optimizer-state-index", lambda t: tampered(t, lambda s: s["g_optimizer"]["state"].update({99: {}})), CheckpointError, "g_optimizer"),
+    Case("load-history-damaged", lambda t: tampered(t, lambda s: s.update(history=[(1, "probabilities")])), CheckpointError, "history"),
     Case("load-state-not-dict", lambda t: make().load_state_dict([1, 2]), CheckpointError, "checkpoint"),  # type: ignore[arg-type]
     Case("load-format-other", lambda t: tampered(t, lambda s: s.update(format="v0")), CheckpointError, "format"),
     # ---- resuming with other settings: a warning naming each difference
@@ -612,6 +616,10 @@ def check_csv_grows_adversarial_columns(tmp: Path) -> None:
     assert {"discriminator", "real_score", "fake_score", "adversarial"} <= set(rows[0])
     assert rows[0]["discriminator"] == "" and float(rows[3]["discriminator"]) > 0
     assert all(r["base"] != "" for r in rows)
+    from shapeloss.diagnostics import load_metrics
+
+    columns = load_metrics(log)  # the diagnostics reader takes the grown log: NaN where a column was absent
+    assert list(columns["step"]) == [1, 2, 1, 2] and torch.isnan(torch.tensor(columns["discriminator"][:2])).all()
 
 
 def check_resume_drops_log_rows_after_checkpoint(tmp: Path) -> None:
