@@ -86,8 +86,8 @@ class AdversarialTrainer(TrainerCheckpoints):
             inputs, outputs, losses or gradients are not finite, counting it in
             ``trainer.skipped``.
         max_consecutive_skips: under ``"skip"``, stop with
-            :class:`NonFiniteLossError` when this many batches in a row have
-            been skipped (the message says whether the data source returned
+            :class:`NonFiniteLossError` when more than this many batches in a
+            row have been skipped (the message says whether the data source returned
             the same bad batch each time). ``fit`` can therefore never loop for ever.
         progress: show a tqdm progress bar (``None``: only on a terminal).
         divergence_window: steps the divergence watch looks at (0 = off).
@@ -162,7 +162,9 @@ class AdversarialTrainer(TrainerCheckpoints):
         self.on_nonfinite = check_choice(on_nonfinite, "on_nonfinite", ("raise", "skip"))
         self.max_consecutive_skips = check_positive_int(max_consecutive_skips, "max_consecutive_skips")
         self.callbacks = check_callbacks(callbacks)
-        self.checkpoint_path = None if checkpoint_path is None else check_checkpoint_path(checkpoint_path) and Path(checkpoint_path)
+        if checkpoint_path is not None:
+            check_checkpoint_path(checkpoint_path)  # a directory, a device, a FIFO: refused now, not at step 5000
+        self.checkpoint_path = None if checkpoint_path is None else Path(checkpoint_path)
         self.checkpoint_every = None if checkpoint_every is None else check_positive_int(checkpoint_every, "checkpoint_every")
         self.progress = progress
         self.logger = MetricsLogger(log_path) if log_path is not None else None
@@ -349,7 +351,7 @@ class AdversarialTrainer(TrainerCheckpoints):
         for opt in (self.g_optimizer, self.d_optimizer):
             if opt is not None:
                 opt.zero_grad(set_to_none=True)
-        if self._consecutive_skips >= self.max_consecutive_skips:
+        if self._consecutive_skips > self.max_consecutive_skips:
             n = self._consecutive_skips
             same = len(set(self._skip_prints)) == 1
             source = (
