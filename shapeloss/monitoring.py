@@ -89,21 +89,33 @@ class MetricsLogger:
         if self._file is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = self.path.read_text() if self.path.exists() else ""
-        if text:
-            text = self._csv_existing(text, after_step) if self.kind == "csv" else self._jsonl_existing(text, after_step)
+        if self.path.exists() and self.path.stat().st_size > 0:
+            if after_step is None and self._ends_with_newline():
+                # nothing to drop: read only the first line (a long log is not parsed again)
+                with open(self.path, newline="") as f:
+                    first = f.readline()
+                check = self._csv_existing if self.kind == "csv" else self._jsonl_existing
+                check(first, None)
+            else:
+                text = self.path.read_text()
+                (self._csv_existing if self.kind == "csv" else self._jsonl_existing)(text, after_step)
         self._file = open(self.path, "a", newline="")  # noqa: SIM115 - kept open across steps
+
+    def _ends_with_newline(self) -> bool:
+        with open(self.path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
 
     def _drop_note(self, partial: bool, later: int, after_step: int | None) -> None:
         parts = []
         if partial:
-            parts.append("a half-written last line")
+            parts.append("a half-written last line (a run killed while writing it)")
         if later:
-            parts.append(f"{later} row(s) of steps after {after_step} (written after the checkpoint this run resumed from)")
-        warnings.warn(f"{self.path}: dropped {' and '.join(parts)}; the resumed run writes those steps again",
-                      RuntimeWarning, stacklevel=4)
+            parts.append(f"{later} row(s) of steps after {after_step} (written after the checkpoint this run resumed "
+                         "from; the resumed run writes those steps again)")
+        warnings.warn(f"{self.path}: dropped {' and '.join(parts)}", RuntimeWarning, stacklevel=4)
 
-    def _csv_existing(self, text: str, after_step: int | None) -> str:
+    def _csv_existing(self, text: str, after_step: int | None) -> None:
         partial = not text.endswith("\n")
         lines = text.splitlines(keepends=True)
         if partial:
@@ -128,10 +140,8 @@ class MetricsLogger:
         if partial or later:
             self._drop_note(partial, later, after_step)
             _replace_text(self.path, self._csv_text(header, keep[1:]))
-            text = self.path.read_text()
-        return text
 
-    def _jsonl_existing(self, text: str, after_step: int | None) -> str:
+    def _jsonl_existing(self, text: str, after_step: int | None) -> None:
         lines = text.splitlines(keepends=True)
         partial = not text.endswith("\n")
         if partial:
@@ -152,7 +162,6 @@ class MetricsLogger:
         if partial or later:
             self._drop_note(partial, later, after_step)
             _replace_text(self.path, "".join(keep))
-        return text
 
     @staticmethod
     def _csv_text(fields: list[str], rows: list[list[str]]) -> str:

@@ -632,7 +632,7 @@ def check_resume_drops_log_rows_after_checkpoint(tmp: Path) -> None:
             f.write('{"step": 6, "ba' if suffix == "jsonl" else "6,0.5")  # and mid-row
         resumed = make(log_path=log, checkpoint_path=ckpt)
         resumed.load_checkpoint(ckpt)
-        with pytest.warns(RuntimeWarning, match="half-written last line and 2 row"):
+        with pytest.warns(RuntimeWarning, match=r"half-written last line \(a run killed while writing it\) and 2 row"):
             resumed.fit(lambda i: batch(i), steps=6)
         text = log.read_text().splitlines()
         steps = [int(float(re.split(r"[,:} ]+", line.split('"step"')[-1].strip(": "))[0])) if suffix == "jsonl"
