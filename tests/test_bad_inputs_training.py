@@ -528,6 +528,28 @@ def check_failed_loads_change_nothing(tmp: Path) -> None:
         assert torch.equal(rng, torch.get_rng_state())
 
 
+def check_apply_failure_rolls_back(tmp: Path) -> None:
+    """Past the checks, a failure while applying (here: the optimizer refuses) still restores everything."""
+    path = saved(tmp, steps=3)
+    t = make(seed=5)
+    t.fit(lambda j: batch(100 + j), steps=1)
+    before = full_state(t)
+
+    original, calls = t.g_optimizer.load_state_dict, []
+
+    def refuse_once(state: dict) -> None:  # the load fails; the rollback's own load works
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disk read error")
+        original(state)
+
+    t.g_optimizer.load_state_dict = refuse_once  # type: ignore[method-assign]
+    with pytest.raises(CheckpointError, match="disk read error"):
+        t.load_checkpoint(path)
+    del t.g_optimizer.load_state_dict
+    assert deep_equal(before, full_state(t))  # the model, loaded before the optimizer failed, is restored
+
+
 def check_resume_warning_names_each_difference(tmp: Path) -> None:
     path = saved(tmp, lr=1e-2, weight=5.0)
     t = make(lr=1e-3, weight=1.0)
@@ -684,6 +706,7 @@ CHECKS = [
     Check("save-nonfinite-keeps-checkpoint", check_nonfinite_weights_keep_checkpoint),
     Check("fit-infinite-lr-says-not-finite", check_infinite_learning_rate_says_not_finite),
     Check("load-failure-changes-nothing", check_failed_loads_change_nothing),
+    Check("load-apply-failure-rolls-back", check_apply_failure_rolls_back),
     Check("resume-warning-names-each-difference", check_resume_warning_names_each_difference),
     Check("resume-keeps-tracked-history", check_resume_keeps_history),
     Check("save-through-symlink", check_symlink_followed),
