@@ -163,7 +163,7 @@ def run_soak(steps: int, kills: int, seed: int, workdir: Path, checkpoint_every:
     targets = sorted(rng.choice(np.arange(1, steps), size=min(kills, steps - 1), replace=False).tolist())
     base = [sys.executable, __file__, "--worker", "--ckpt", ckpt, "--steps", str(steps), "--seed", str(seed),
             "--rate", str(rate), "--checkpoint-every", str(checkpoint_every)]
-    started, killed_at, resumed_from = time.perf_counter(), [], []
+    started, killed_at, resumed_from, left_behind = time.perf_counter(), [], [], []
     for target in targets:
         proc = subprocess.Popen(base + ["--pause", str(pause)], stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
@@ -175,6 +175,7 @@ def run_soak(steps: int, kills: int, seed: int, workdir: Path, checkpoint_every:
         proc.wait()
         killed_at.append(int(target))
         resumed_from.append(int(load_checkpoint(ckpt)["step"]) if os.path.exists(ckpt) else 0)
+        left_behind.append(sum(".tmp-" in p.name for p in workdir.iterdir()))  # a kill mid-save leaves one
     subprocess.run(base, check=True, stdout=subprocess.DEVNULL)
     resumed = torch.load(ckpt + ".final", weights_only=True)
     kill_seconds = time.perf_counter() - started
@@ -198,6 +199,7 @@ def run_soak(steps: int, kills: int, seed: int, workdir: Path, checkpoint_every:
         "weights_equal": len(ref) == len(resumed["weights"]) and all(torch.equal(a, b) for a, b in zip(ref, resumed["weights"])),
         "max_abs_weight_difference": max(float((a - b).abs().max()) for a, b in zip(ref, resumed["weights"])),
         "weights_finite": all(bool(torch.isfinite(w).all()) for w in resumed["weights"]),
+        "temporaries_left_by_each_kill": left_behind,
         "stale_temporaries": sorted(p.name for p in workdir.iterdir() if ".tmp-" in p.name),
         "kill_and_resume_seconds": kill_seconds,
     }
