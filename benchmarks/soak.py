@@ -12,7 +12,8 @@ exactly the faults an uninterrupted one meets:
   and every prediction -30 (the divergence watch must warn; nothing may turn NaN).
 
 A worker process trains, checkpointing every ``--checkpoint-every`` steps; the
-driver SIGKILLs it at random points (some land mid-save), starts it again from
+driver SIGKILLs it at random points (every other one just as a checkpoint is
+being written, so some land mid-save), starts it again from
 the checkpoint, and finally compares the weights with an uninterrupted run in
 this process: they must be equal bit for bit (CPU). Timings are recorded, never
 asserted.
@@ -160,7 +161,9 @@ def run_soak(steps: int, kills: int, seed: int, workdir: Path, checkpoint_every:
     for stale in (ckpt, ckpt + ".prev", ckpt + ".final"):
         Path(stale).unlink(missing_ok=True)
     rng = np.random.default_rng(seed + 1)
-    targets = sorted(rng.choice(np.arange(1, steps), size=min(kills, steps - 1), replace=False).tolist())
+    targets = rng.choice(np.arange(1, steps), size=min(kills, steps - 1), replace=False).tolist()
+    # every other kill right after a checkpoint step's announcement: the save follows at once, the kill may land in it
+    targets = sorted({max(checkpoint_every, t - t % checkpoint_every) if i % 2 else t for i, t in enumerate(targets)})
     base = [sys.executable, __file__, "--worker", "--ckpt", ckpt, "--steps", str(steps), "--seed", str(seed),
             "--rate", str(rate), "--checkpoint-every", str(checkpoint_every)]
     started, killed_at, resumed_from, left_behind = time.perf_counter(), [], [], []
