@@ -71,6 +71,9 @@ from shapeloss.seismic import (
 )
 from shapeloss.training import AdversarialTrainer
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _provenance import device_info  # noqa: E402  (what each run trained on, recorded at run time)
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PHASES = ("P", "S")
@@ -384,7 +387,8 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
             log = [r for r in read_jsonl(work / "warmup_log.jsonl") if r["step"] <= args.branch_at] + [r for r in log if r["step"] > args.branch_at]
         arms[arm]["losses"] = thin(log, 200)
     result = {"seed": seed, "schedule": schedule, "arms": arms, "comparison": compare(arms["bce"], arms["shapeloss"]),
-              "timing": timing, "device": device_name(args.device), "command": args.command, "commit": args.commit}
+              "timing": timing, "device": device_name(args.device), "device_info": device_info(args.device),
+              "command": args.command, "commit": args.commit}
     np.savez_compressed(work / "predictions.npz", **{arm: preds[arm][: args.figure_windows].astype(np.float16) for arm in preds},
                         inputs=ev.inputs[: args.figure_windows], labels=ev.labels[: args.figure_windows])
     np.savez_compressed(work / "tracked.npz", **{f"{arm}_steps": np.array([s for s, _ in h]) for arm, h in histories.items()},
@@ -737,7 +741,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
         "data": data_tag,
         "synthetic_config": dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None,
         "environment": {
-            "device": device_name(args.device),
+            "device": device_name(args.device), "device_info": device_info(args.device),
             "threads": args.threads, "torch": torch.__version__, "python": platform.python_version(),
             "commit": commit, "cpu_count": os.cpu_count(),
             # other jobs sharing the CPU slow a run down: the 1/5/15-min load averages at the start and end

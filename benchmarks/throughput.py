@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _provenance import provenance  # noqa: E402
+from _provenance import device_info, provenance  # noqa: E402
 
 from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
 from shapeloss.functional import generator_adversarial_term  # noqa: E402
@@ -454,7 +454,7 @@ def main(argv: list[str] | None = None) -> dict:
     command, commit, uncommitted = provenance(__file__, argv)
     result = {
         "command": command, "commit": commit, "uncommitted_files": uncommitted,
-        "device": args.device if args.device == "cpu" else torch.cuda.get_device_name(0),
+        "device": args.device if args.device == "cpu" else torch.cuda.get_device_name(0), "device_info": device_info(args.device),
         "threads": args.threads, "torch": torch.__version__, "platform": platform.platform(),
         "length": args.length, "training": rows, "training_malloc_keep": allocator, "data": data, "picking": picking,
     }

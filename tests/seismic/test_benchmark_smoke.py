@@ -37,6 +37,11 @@ def test_twenty_step_run_writes_json_and_figures_and_resumes(bench, tmp_path):
         assert len(arm["hits"]["S"]) == 16
         assert [r["step"] for r in arm["curve"]] == [0, 10, 20]
     assert run["timing"]["shapeloss"]["steps_run"] == 10
+    # what the run trained on is recorded by the run itself
+    import torch
+
+    assert run["device_info"]["device"] == "cpu" and run["device_info"]["torch"] == torch.__version__
+    assert saved["environment"]["device_info"]["torch_cuda"] == torch.version.cuda
     assert "S_ratio_at_least_1.64" in saved["summary"]["branch"]["synthetic_targets"]
     assert all(Path(f).exists() for f in report["figures"]) and len(report["figures"]) >= 4
 
