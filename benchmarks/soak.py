@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -46,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _provenance import provenance  # noqa: E402
+from _provenance import device_info, provenance  # noqa: E402
 
 from shapeloss import AdversarialTrainer, GlobalCritic, ShapeLoss, load_checkpoint, seed_everything  # noqa: E402
 
@@ -234,7 +233,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     with tempfile.TemporaryDirectory(prefix="shapeloss-soak-work-") as work:  # checkpoints never land in --out
         result = run_soak(args.steps, args.kills, args.seed, Path(work), args.checkpoint_every, args.rate)
     result.update(command=command, commit=commit, uncommitted_files=uncommitted, device="cpu",
-                  platform=platform.platform(), torch=torch.__version__, threads=1)
+                  environment=device_info("cpu"), threads=1)
     (out / "soak.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(f"wrote {out / 'soak.json'}")
