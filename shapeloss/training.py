@@ -60,7 +60,7 @@ def _progress(total: int, initial: int, enabled: bool | None) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, initial=initial, dynamic_ncols=True, leave=False)
+    return tqdm(total=total, initial=initial, dynamic_ncols=True, leave=False, unit="step")
 
 
 class AdversarialTrainer(TrainerCheckpoints):
@@ -466,7 +466,8 @@ class AdversarialTrainer(TrainerCheckpoints):
                     continue
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix({k: f"{v:.3g}" for k, v in metrics.items() if k in ("base", "discriminator")})
+                    shown = {"loss": metrics.get("total", metrics.get("base")), "critic": metrics.get("discriminator")}
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items() if v is not None}, refresh=False)
                 if (
                     self.checkpoint_path is not None
                     and self.checkpoint_every is not None
