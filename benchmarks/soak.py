@@ -18,10 +18,11 @@ the checkpoint, and finally compares the weights with an uninterrupted run in
 this process: they must be equal bit for bit (CPU). Timings are recorded, never
 asserted.
 
-Run: ``python benchmarks/soak.py`` (2,000 steps, 8 kills); ``--steps 40 --kills 1``
-is the fast version the test suite runs. Writes ``soak.json`` to ``--out``
-(default: a new folder under the system's temporary directory, never the
-repository); the checkpoints live in a temporary folder removed at the end.
+Run: ``python benchmarks/soak.py`` (2,000 steps, 8 kills, 1 thread); ``--steps 40
+--kills 1`` is the fast version the test suite runs. Writes ``soak_seed<N>.json`` to
+a run folder (``runs/soak/<timestamp>/``; ``--run-dir``, ``--out``; ``--publish``
+refreshes ``benchmarks/results/soak_seed<N>.json``); the checkpoints live in a
+temporary folder removed at the end.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _provenance import device_info, provenance  # noqa: E402
 
 from shapeloss import AdversarialTrainer, GlobalCritic, ShapeLoss, load_checkpoint, seed_everything  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 SKIP_KINDS = ("nan-gradient", "nan-inputs", "inf-target")
 
@@ -140,7 +142,7 @@ def weights(trainer: AdversarialTrainer) -> list[Tensor]:
 
 def worker(args: argparse.Namespace) -> None:
     """One training process: resume from the checkpoint if there is one, announce each step."""
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
     faults = fault_schedule(args.steps, args.seed, args.rate)
     trainer = build(args.seed, faults, checkpoint_path=args.ckpt, checkpoint_every=args.checkpoint_every)
@@ -153,7 +155,7 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def run_soak(steps: int, kills: int, seed: int, workdir: Path, checkpoint_every: int = 25,
-             rate: float = 0.03, pause: float = 0.0) -> dict:
+             rate: float = 0.03, pause: float = 0.0, threads: int = 1) -> dict:
     """Kill-and-resume run vs an uninterrupted one; returns the measurements."""
     workdir.mkdir(parents=True, exist_ok=True)
     ckpt = str(workdir / "soak.pt")
@@ -164,7 +166,7 @@ def run_soak(steps: int, kills: int, seed: int, workdir: Path, checkpoint_every:
     # every other kill right after a checkpoint step's announcement: the save follows at once, the kill may land in it
     targets = sorted({max(checkpoint_every, t - t % checkpoint_every) if i % 2 else t for i, t in enumerate(targets)})
     base = [sys.executable, __file__, "--worker", "--ckpt", ckpt, "--steps", str(steps), "--seed", str(seed),
-            "--rate", str(rate), "--checkpoint-every", str(checkpoint_every)]
+            "--rate", str(rate), "--checkpoint-every", str(checkpoint_every), "--threads", str(threads)]
     started, killed_at, resumed_from, left_behind = time.perf_counter(), [], [], []
     for target in targets:
         proc = subprocess.Popen(base + ["--pause", str(pause)], stdout=subprocess.PIPE, text=True)
@@ -182,7 +184,7 @@ def run_soak(steps: int, kills: int, seed: int, workdir: Path, checkpoint_every:
     resumed = torch.load(ckpt + ".final", weights_only=True)
     kill_seconds = time.perf_counter() - started
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)  # as the workers: the same kernels, the same bits
     faults = fault_schedule(steps, seed, rate)
     reference = build(seed, faults)
     with warnings.catch_warnings(record=True) as caught:
@@ -214,29 +216,34 @@ def main(argv: list[str] | None = None) -> dict | None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rate", type=float, default=0.03, help="share of draws with a skip fault")
     p.add_argument("--checkpoint-every", type=int, default=25)
-    p.add_argument("--out", help="run folder (default: a new folder under the temporary directory)")
+    add_run_arguments(p, publish="benchmarks/results/soak_seed<seed>.json")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--ckpt", help=argparse.SUPPRESS)
     p.add_argument("--pause", type=float, default=0.0, help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    args = parse_checked(p, argv)
     for name in ("steps", "checkpoint_every"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')}: expected an int >= 1, got {getattr(args, name)}")
     if args.kills < 0 or not 0 <= args.rate < 1:
         p.error(f"--kills/--rate: expected kills >= 0 and rate in [0, 1), got {args.kills} and {args.rate}")
+    if args.publish and args.out:
+        p.error("--out: expected no path together with --publish, got both")
+    args.threads = 1 if args.threads is None else apply_threads(args.threads)  # 1 by default: a tiny net
     if args.worker:
         worker(args)
         return None
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="shapeloss-soak-"))
-    out.mkdir(parents=True, exist_ok=True)
+    published = ROOT / "benchmarks" / "results" / f"soak_seed{args.seed}.json"
+    out, _ = output_paths("soak", published.name, out=args.out, run_dir=args.run_dir, publish=args.publish,
+                          published=published)
     command, commit, uncommitted = provenance(__file__, argv)
-    with tempfile.TemporaryDirectory(prefix="shapeloss-soak-work-") as work:  # checkpoints never land in --out
-        result = run_soak(args.steps, args.kills, args.seed, Path(work), args.checkpoint_every, args.rate)
+    with tempfile.TemporaryDirectory(prefix="shapeloss-soak-work-") as work:  # checkpoints never land in the results
+        result = run_soak(args.steps, args.kills, args.seed, Path(work), args.checkpoint_every, args.rate,
+                          threads=args.threads)
     result.update(command=command, commit=commit, uncommitted_files=uncommitted, device="cpu",
-                  environment=device_info("cpu"), threads=1)
-    (out / "soak.json").write_text(json.dumps(result, indent=2) + "\n")
+                  environment=device_info("cpu"), threads=args.threads)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
-    print(f"wrote {out / 'soak.json'}")
+    print(f"wrote {out}")
     return result
 
 
