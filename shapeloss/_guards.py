@@ -31,7 +31,8 @@ def all_finite(tensors: Sequence[Tensor]) -> bool:
     if any(t.is_complex() or not t.is_floating_point() for t in tensors):
         return all(bool(torch.isfinite(t).all()) for t in tensors)
     norms = torch._foreach_norm(tensors, float("inf"))
-    return bool(torch.isfinite(torch.stack([n.float() for n in norms])).all())
+    home = tensors[0].device  # a net split over devices: its norms meet on one
+    return bool(torch.isfinite(torch.stack([n.float().to(home) for n in norms])).all())
 
 
 def nonfinite_names(named: Iterable[tuple[str, Tensor | None]], limit: int = 4) -> str:
