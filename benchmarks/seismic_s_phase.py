@@ -194,7 +194,7 @@ def make_trainer(args, model, spec: ArmSpec | bool, path: Path, seed: int, log: 
     g_opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=BETAS[args.adam_betas]["generator"])
     return AdversarialTrainer(
         model, loss, g_opt, d_opt, device=args.device, checkpoint_path=path,
-        checkpoint_every=args.checkpoint_every, log_path=log, callbacks=callbacks, progress=False,
+        checkpoint_every=args.checkpoint_every if path is not None else None, log_path=log, callbacks=callbacks, progress=False,
         d_every=args.d_every,
     )
 
