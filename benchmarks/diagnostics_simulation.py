@@ -3,7 +3,7 @@
 
 Usage::
 
-    python benchmarks/diagnostics_simulation.py             # writes benchmarks/runs/diagnostics_simulation.json
+    python benchmarks/diagnostics_simulation.py             # writes runs/diagnostics_simulation/<timestamp>/
     python benchmarks/diagnostics_simulation.py --publish   # maintainers: refresh the committed JSON
 
 Runs the same calls as the page's commands (``python -m shapeloss.diagnostics simulate ...`` for
@@ -24,24 +24,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _provenance import provenance  # noqa: E402
 
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT / "benchmarks" / "results" / "diagnostics_simulation.json"
-DEFAULT_OUT = ROOT / "benchmarks" / "runs" / "diagnostics_simulation.json"
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=3000, help="Adam steps per simulation (default 3000, as on the page)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", help=f"result JSON (default {DEFAULT_OUT.relative_to(ROOT)})")
-    p.add_argument("--publish", action="store_true", help=f"write {PUBLISHED.relative_to(ROOT)} (maintainers)")
-    a = p.parse_args(argv)
+    add_run_arguments(p, publish=str(PUBLISHED.relative_to(ROOT)))
+    a = parse_checked(p, argv)
     if a.steps < 1:
         p.error(f"--steps: expected an int >= 1, got {a.steps}")
     if a.publish and a.out:
         p.error("--out: expected no path together with --publish, got both")
-    out = PUBLISHED if a.publish else Path(a.out) if a.out else DEFAULT_OUT
+    a.threads = apply_threads(a.threads)
+    out, _ = output_paths("diagnostics_simulation", PUBLISHED.name, out=a.out, run_dir=a.run_dir,
+                          publish=a.publish, published=PUBLISHED)
 
     import torch
 

@@ -18,13 +18,15 @@ ratio of effective picks between the arms with a 95 % bootstrap interval over wi
 
 Usage::
 
-    python benchmarks/seismic_s_phase.py                 # --quick: one seed, branch, ~20 min on 2 cores
+    python benchmarks/seismic_s_phase.py                 # --quick: one seed, branch (prints its own time estimate)
     python benchmarks/seismic_s_phase.py --paper --device cuda
     python benchmarks/seismic_s_phase.py --data ncedc --schedule both --seeds 0 1 2
     python benchmarks/seismic_s_phase.py --data /path/to/phasenet_npz_folder
 
 A run interrupted at any point is resumed by running the same command again (checkpoints live
-in ``--work-dir``; ``--fresh`` starts over).
+in ``--work-dir``; ``--fresh`` starts over). Results and figures go to a run folder
+(``runs/seismic_s_phase/<timestamp>/``, or ``--run-dir`` / ``--out``); ``--publish`` (maintainers)
+refreshes the committed ``benchmarks/results/seismic_s_phase_<data>_<preset>.*`` instead.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import math
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -54,6 +57,7 @@ from benchmarks.seismic_arms import (  # noqa: E402
 )
 from shapeloss import Calibration, ShapeLoss, label_prior, step_loader  # noqa: E402
 from shapeloss.discriminators import build_discriminator
+from shapeloss.runs import Progress, add_run_arguments, apply_threads, format_duration, parse_checked, run_folder
 from shapeloss.metrics import (
     best_peak_near_labels,
     bootstrap_ratio,
@@ -62,7 +66,7 @@ from shapeloss.metrics import (
     suppression_report,
     threshold_sweep,
 )
-from shapeloss.seed import seed_everything
+from shapeloss.seed import get_rng_state, seed_everything, set_rng_state
 from shapeloss.seismic import (
     DEFAULT_NCEDC_PATH,
     NpzBatches,
@@ -190,7 +194,7 @@ def make_trainer(args, model, spec: ArmSpec | bool, path: Path, seed: int, log: 
     g_opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=BETAS[args.adam_betas]["generator"])
     return AdversarialTrainer(
         model, loss, g_opt, d_opt, device=args.device, checkpoint_path=path,
-        checkpoint_every=args.checkpoint_every, log_path=log, callbacks=callbacks, progress=args.progress,
+        checkpoint_every=args.checkpoint_every if path is not None else None, log_path=log, callbacks=callbacks, progress=False,
         d_every=args.d_every,
     )
 
@@ -261,7 +265,14 @@ def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet,
     data = training_data(spec, data)
     ckpt = work / f"{arm}.pt"
     curves = CurveRecorder(dev, args.curve_every, args.curve_windows, args.device, work / f"{arm}_curve.jsonl")
-    trainer = make_trainer(args, model, spec, ckpt, seed, work / f"{arm}_log.jsonl", callbacks=[curves])
+    bar: Progress | None = None  # made once the starting step is known; one line per arm when not on a terminal
+
+    def show(t: AdversarialTrainer, m: dict) -> None:
+        if bar is not None:
+            loss = m.get("total", m.get("base"))
+            bar.update(t.step_count, {"loss": loss} if loss is not None else None)
+
+    trainer = make_trainer(args, model, spec, ckpt, seed, work / f"{arm}_log.jsonl", callbacks=[curves, show])
     if ckpt.exists() and not args.fresh:
         trainer.load_checkpoint(ckpt)
         print(f"  {arm}: resumed at step {trainer.step_count}", flush=True)
@@ -279,11 +290,10 @@ def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet,
         # workers > 0: the batches are made ahead in worker processes, the same ones in the same order
         source = data if not args.workers else step_loader(
             data, trainer.step_count, until, workers=args.workers, pin_memory=args.device.startswith("cuda"))
-        trainer.fit(source, until)
+        with Progress(until, initial=trainer.step_count, desc=f"{work.name} {arm}", enabled=args.progress) as bar:
+            trainer.fit(source, until)
     elapsed = time.perf_counter() - t0
     steps_run = trainer.step_count - first
-    if steps_run:
-        print(f"  {arm}: {steps_run} steps in {elapsed:.0f} s ({elapsed / steps_run:.3f} s/step)", flush=True)
     history = [(s, h[:, 1].astype(np.float16)) for s, h in trainer.history]
     return trainer, {"seconds": elapsed, "steps_run": steps_run,
                      "seconds_per_step": elapsed / steps_run if steps_run else None}, history
@@ -704,7 +714,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=0,
                    help="worker processes making training batches ahead (0: in the training process)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     p.add_argument("--eval-windows", type=int)
     p.add_argument("--dev-windows", type=int)
     p.add_argument("--label-jitter", action="store_true",
@@ -720,14 +729,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--checkpoint-every", type=int, default=250)
     p.add_argument("--synthetic", type=json.loads, default={}, help='SyntheticConfig overrides as JSON, e.g. \'{"emergent_s_jitter": 0}\'')
     p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "seismic_s_phase"))
-    p.add_argument("--out", help="result JSON path (default benchmarks/results/seismic_s_phase_<data>_<preset>.json)")
+    add_run_arguments(p, publish="benchmarks/results/seismic_s_phase_<data>_<preset>.json and its figures")
     p.add_argument("--arms", nargs="+", default=list(DEFAULT_ARMS),
                    help=f"arms to run: any of {', '.join(ALL_ARMS)}, or 'baselines' (all but the moonshots), 'moonshots', 'all' "
                         f"(default: {' '.join(DEFAULT_ARMS)}; bce and shapeloss always run; see benchmarks/seismic_arms.py)")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--no-figures", action="store_true")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
-    args = p.parse_args(argv)
+    args = parse_checked(p, argv)
 
     groups = {"all": ALL_ARMS, "moonshots": MOONSHOT_ARMS,
               "baselines": tuple(a for a in ALL_ARMS if a not in MOONSHOT_ARMS)}
@@ -770,11 +778,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def estimate_seconds(args: argparse.Namespace, data, dev: EvalSet, runs: int, probe_steps: int = 3) -> float:
+    """Seconds that ``runs`` (seed, schedule) runs should take on this machine: the first steps of
+    each arm and a forward pass over dev windows are timed now, on throwaway copies (the RNG state
+    is restored, so the run itself is unchanged), behind a progress bar of their own."""
+    rng = get_rng_state()
+    bar = Progress(2 * (probe_steps + 1), desc="timing the first steps", enabled=args.progress, quiet=False)
+    try:
+        per_step = {}
+        for adversarial in (False, True):
+            trainer = make_trainer(args, new_model(args, dev), adversarial, None, 0, None)
+            trainer.step(data(0))  # the first step pays one-off costs
+            bar.update(bar.n + 1)
+            t0 = time.perf_counter()
+            for k in range(1, probe_steps + 1):
+                trainer.step(data(k))
+                bar.update(bar.n + 1)
+            per_step[adversarial] = (time.perf_counter() - t0) / probe_steps
+        n = min(32, len(dev.inputs))
+        t0 = time.perf_counter()
+        predict(trainer.model, dev.inputs[:n], args.device)
+        per_window = (time.perf_counter() - t0) / n
+    finally:
+        bar.close()
+        set_rng_state(rng)
+    critic_steps = args.steps - args.branch_at if args.schedule == "branch" else args.steps
+    mean_steps = critic_steps if args.schedule != "both" else (args.steps + args.steps - args.branch_at) / 2
+    curves = (args.steps + mean_steps) / args.curve_every
+    one = (args.steps * per_step[False] + mean_steps * per_step[True]
+           + per_window * (curves * args.curve_windows + 2 * (len(dev.inputs) + args.eval_windows)))
+    return runs * one
+
+
 def run(argv: list[str] | None = None) -> dict:
     """Run the benchmark; returns the JSON-ready result (also written to disk)."""
     args = parse_args(argv)
     threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
+    args.threads = apply_threads(args.threads)
     try:
         return _run(args, argv)
     finally:
@@ -793,10 +833,14 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     if args.label_jitter and args.data_kind != "synthetic":
         data_tag += "_jitter_per_window" if args.label_jitter_per_window else "_jitter"
     stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
-    out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
+    # a user's run writes into its own folder; the committed evidence is refreshed only with --publish
+    if args.out:
+        out = Path(args.out).resolve()
+    else:
+        out = (RESULTS if args.publish else run_folder("seismic_s_phase", args.run_dir).resolve()) / f"{stem}.json"
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds", "workers",
-                             "command", "commit")}
+                             "command", "commit", "run_dir", "publish")}
     # Checkpoints are reused only by a run with the same settings and the same data generator.
     # The device is left out too: a run started on a GPU can be resumed or summarised on a CPU.
     # Options added later are keyed only away from their defaults, so that older folders stay valid.
@@ -814,8 +858,15 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
           f"critic {args.discriminator}, device {args.device}; checkpoints in {args.work_root}", flush=True)
 
     results = []
+    first_data = make_data(args, args.seeds[0])
+    pending = [(seed, s) for seed in args.seeds for s in schedules
+               if args.fresh or not (Path(args.work_root) / f"seed{seed}_{s}" / "result.json").exists()]
+    if pending:
+        seconds = estimate_seconds(args, first_data[0], first_data[1], len(pending))
+        print(f"expected time on this machine: about {format_duration(seconds)} for {len(pending)} run(s) "
+              f"(from timing a few steps of each arm now; less when resuming from checkpoints)", flush=True)
     for seed in args.seeds:
-        data, dev, ev = make_data(args, seed)
+        data, dev, ev = first_data if seed == args.seeds[0] else make_data(args, seed)
         for schedule in schedules:
             results.append(run_seed(args, seed, schedule, data, dev, ev, Path(args.work_root) / f"seed{seed}_{schedule}"))
     print_table(results)
@@ -848,8 +899,13 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     if not args.no_figures:
         report["figures"] = figures(args, results, out.parent, stem)
+        if args.publish:  # the docs show some of these figures: their copies are refreshed too
+            for written in map(Path, report["figures"]):
+                twin = ROOT / "docs" / "figures" / written.name
+                if twin.is_file():
+                    shutil.copyfile(written if written.is_absolute() else ROOT / written, twin)
     out.write_text(json.dumps(report, indent=1, default=_json_default))
-    print(f"wrote {out}")
+    print(f"wrote {out}" + ("" if args.publish or args.out else " (pass --publish to refresh the committed results instead)"))
     print(f"wall time: {wall:.0f} s ({wall / 60:.1f} min) on {report['environment']['device']}")
     return report
 

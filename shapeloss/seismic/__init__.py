@@ -20,6 +20,7 @@ from .npz import (
     split_by_trace,
 )
 from .phasenet import PHASES, PhaseNet
+from .synthetic_records import EventRecord, event_record
 from .synthetic import (
     SyntheticBatches,
     SyntheticConfig,
@@ -47,6 +48,8 @@ __all__ = [
     "SyntheticRecord",
     "synthetic_windows",
     "synthetic_record",
+    "EventRecord",
+    "event_record",
     "PhaseNetTrace",
     "read_phasenet_npz",
     "load_phasenet_folder",

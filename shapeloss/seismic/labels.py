@@ -10,12 +10,24 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._validation import is_real, is_integer
 from ..errors import InvalidArgumentError, ShapeMismatchError
 
 __all__ = ["LABEL_SIGMA", "gaussian_labels", "normalize_windows", "widened_sigma", "widen_labels"]
 
 #: Standard deviation of the Gaussian pick labels, in samples (PhaseNet's 0.2 s at 100 Hz).
 LABEL_SIGMA = 20.0
+
+
+def _picks(value: object, name: str) -> np.ndarray:
+    """Pick positions as float64; NaN (or None) is no pick; text, booleans and dates are refused."""
+    raw = np.atleast_1d(np.asarray(value))
+    if raw.dtype.kind in "USVbcmM":  # "100" would silently convert, True would be sample 1
+        raise TypeError(f"{name}: expected pick positions as numbers (NaN for no pick), got dtype {raw.dtype}")
+    try:
+        return raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected pick positions as numbers (NaN for no pick), got {value!r}") from None
 
 
 def gaussian_labels(
@@ -44,13 +56,14 @@ def gaussian_labels(
         >>> y.shape, float(y[0, 0, 100]), float(y[0, 2, 100])
         ((1, 3, 1000), 1.0, 0.0)
     """
-    p = np.atleast_1d(np.asarray(p_picks, dtype=np.float64))
-    s = np.atleast_1d(np.asarray(s_picks, dtype=np.float64))
-    if p.ndim != 1 or s.shape != p.shape:
+    p, s = (_picks(x, name) for x, name in ((p_picks, "p_picks"), (s_picks, "s_picks")))
+    if p.ndim != 1:
+        raise ShapeMismatchError(f"p_picks: expected a 1-D array (B,) of pick positions, got shape {p.shape}")
+    if s.shape != p.shape:
         raise ShapeMismatchError(f"s_picks: expected the shape of p_picks {p.shape} (B,), got {s.shape}")
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+    if not is_integer(length) or length < 1:
         raise InvalidArgumentError(f"length: expected an int >= 1, got {length!r}")
-    if not (isinstance(sigma, (int, float)) and np.isfinite(sigma) and sigma > 0):
+    if not (is_real(sigma) and np.isfinite(sigma) and sigma > 0):
         raise InvalidArgumentError(f"sigma: expected a finite float > 0, got {sigma!r}")
 
     labels = np.zeros((p.shape[0], 3, length), dtype=dtype)
