@@ -149,6 +149,7 @@ if __name__ == "__main__":
 SYNTHETIC_BASELINES = "seismic_s_phase_synthetic_quick_baselines"
 JITTER_BASELINES = "seismic_s_phase_ncedc_jitter_per_window_baselines"
 ALL_ARMS_SEED0 = "seismic_s_phase_synthetic_quick_all_arms_seed0"
+MOONSHOTS_SEED1 = "seismic_s_phase_synthetic_quick_moonshots_seed1"
 
 
 def _load(results: Path, name: str) -> dict:
@@ -180,4 +181,6 @@ DOCS = {
     "seismic-baselines-jitter-gains": lambda results: "\n".join(gain_table(_load(results, JITTER_BASELINES))),
     "seismic-moonshots": lambda results: _block(results, ALL_ARMS_SEED0, "truth"),
     "seismic-moonshots-gains": lambda results: "\n".join(gain_table(_load(results, ALL_ARMS_SEED0))),
+    "seismic-moonshots-seed1-gains": lambda results: "\n".join(
+        [_provenance(_load(results, MOONSHOTS_SEED1)), "", *gain_table(_load(results, MOONSHOTS_SEED1))]),
 }
