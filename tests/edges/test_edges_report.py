@@ -1,0 +1,55 @@
+"""The edges decision table: verdicts from paired intervals, losses first, and no drift in docs/edges.md."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import edges_report  # noqa: E402
+
+
+def _rec(f1, ap, hd):
+    return {"tuned": {"faint": {"f1": f1, "average_precision": ap, "hd95_median": hd},
+                      "strong": {"f1": 1.0}}, "faint": {"effective_share": 0.5}}
+
+
+def _data():
+    per_seed = {
+        "bce": [_rec(0.99, 0.80, 1.0), _rec(0.98, 0.81, 1.1), _rec(0.985, 0.79, 0.9)],
+        "cldice": [_rec(0.97, 0.70, 2.0), _rec(0.96, 0.72, 2.1), _rec(0.975, 0.71, 1.9)],
+        "shapeloss": [_rec(0.90, 0.90, 1.0), _rec(0.88, 0.92, 1.2), _rec(0.91, 0.91, 0.8)],
+    }
+    return {"2d": {"per_seed": per_seed, "seeds": [0, 1, 2], "commits": ["abcdef0123"], "paths": ["x.json"]}}
+
+
+def test_verdicts_follow_the_paired_interval_and_losses_come_first():
+    rows = edges_report.rows(_data())
+    f1 = next(r for r in rows if "thresholded where validation" in r["situation"] and "faint" in r["situation"])
+    ap = next(r for r in rows if "average precision" in r["situation"])
+    hd = next(r for r in rows if "HD95" in r["situation"])
+    assert f1["verdict"] == "loses" and f1["use"] == "bce" and f1["rival"] == "bce"
+    assert ap["verdict"] == "wins" and ap["use"] == "shapeloss" and ap["rival"] == "bce"
+    assert hd["verdict"] == "tie" and hd["rival"] == "bce"  # lower is better: both around 1.0
+    assert rows[0]["verdict"] == "loses"
+    assert [r["verdict"] for r in rows] == sorted((r["verdict"] for r in rows),
+                                                  key=["loses", "undecided", "tie", "wins"].index)
+    table = edges_report.decision_table(_data())
+    assert table.splitlines()[2].startswith("| 2D: a faint-boundary map") and "**loses**" in table.splitlines()[2]
+
+
+def test_replace_block_round_trip_and_refuses_missing_markers():
+    text = "a\n<!-- generated: T -->\nold\n<!-- /generated: T -->\nb\n"
+    new = edges_report.replace_block(text, "T", "new\n")
+    assert new == "a\n<!-- generated: T -->\nnew\n<!-- /generated: T -->\nb\n"
+    assert edges_report.replace_block(new, "T", "new\n") == new
+    with pytest.raises(ValueError, match="generated: U"):
+        edges_report.replace_block(text, "U", "x")
+
+
+def test_docs_edges_decision_table_matches_the_committed_results():
+    if not any((ROOT / p).exists() for paths in edges_report.FILES.values() for p in paths):
+        pytest.skip("no rival result JSON committed yet")
+    text = edges_report.DOC.read_text()
+    assert edges_report.replace_block(text, edges_report.NAME, edges_report.render()) == text
