@@ -27,7 +27,8 @@ from edges_rivals import interval  # noqa: E402
 
 NAME = "edges-decision-table"
 DOC = ROOT / "docs" / "edges.md"
-FILES = {dim: [f"benchmarks/results/synthetic_edges_rivals_{dim}_seed{s}.json" for s in (0, 1, 2)] for dim in ("1d", "2d")}
+FILES = {dim: [f"benchmarks/results/synthetic_edges_rivals_{dim}{part}_seed{s}.json" for part in ("", "_more") for s in (0, 1, 2)]
+         for dim in ("1d", "2d")}
 LABELS = {"bce": "BCE", "weighted_bce": "weighted BCE (w = 10)", "cdf_l1": "BCE + CDF-L1", "soft_argmax": "BCE + soft-argmax",
           "boundary": "BCE + boundary loss", "soft_dtw": "BCE + soft-DTW (tslearn)",
           "hausdorff_dt": "BCE + Hausdorff DT (MONAI)", "hausdorff_er": "BCE + Hausdorff ER (kornia)",
@@ -52,22 +53,27 @@ SITUATIONS = [
 
 
 def load(paths: list[str], key: str) -> dict | None:
-    """Merge one-seed result files: ``{"per_seed": {arm: [record, ...]}, "seeds", "commits"}``; None if none exist."""
-    runs = [json.loads((ROOT / p).read_text()) for p in paths if (ROOT / p).exists()]
+    """Merge result files (any seeds and arms, same settings otherwise) into
+    ``{"per_seed": {arm: {seed: record}}, "seeds", "commits", "paths"}``; None if none exist."""
+    present = [p for p in paths if (ROOT / p).exists()]
+    runs = [json.loads((ROOT / p).read_text()) for p in present]
     if not runs:
         return None
-    ignore = ("seeds",)
+    ignore = ("seeds", "arms_1d", "arms_2d")
     base = {k: v for k, v in runs[0]["settings"].items() if k not in ignore}
-    merged: dict = {"per_seed": {}, "seeds": [], "commits": [], "paths": paths[: len(runs)]}
+    merged: dict = {"per_seed": {}, "seeds": [], "commits": [], "paths": present}
     for run in runs:
         if run.get("uncommitted_files"):
             raise ValueError(f"{run['command']}: ran with uncommitted changes {run['uncommitted_files']}")
         if {k: v for k, v in run["settings"].items() if k not in ignore} != base:
             raise ValueError(f"{run['command']}: settings differ from the first file's")
-        merged["seeds"] += run["seeds"]
+        merged["seeds"] = sorted(set(merged["seeds"]) | set(run["seeds"]))
         merged["commits"].append(run["commit"])
         for arm, recs in run[key]["per_seed"].items():
-            merged["per_seed"].setdefault(arm, []).extend(recs)
+            for seed, rec in zip(run["seeds"], recs):
+                if seed in merged["per_seed"].setdefault(arm, {}):
+                    raise ValueError(f"{run['command']}: arm {arm!r} seed {seed} is in two files")
+                merged["per_seed"][arm][seed] = rec
     return merged
 
 
@@ -90,7 +96,9 @@ def rows(data: dict) -> list[dict]:
         merged = data.get(dim)
         if merged is None or "shapeloss" not in merged["per_seed"]:
             continue
-        per_arm = {arm: [_get(r, path) for r in recs] for arm, recs in merged["per_seed"].items()}
+        seeds = merged["seeds"]
+        per_arm = {arm: [_get(recs[s], path) if s in recs else None for s in seeds]
+                   for arm, recs in merged["per_seed"].items()}
         means = {arm: interval(v) for arm, v in per_arm.items()}
         ranked = sorted((a for a in means if means[a]["mean"] is not None),
                         key=lambda a: means[a]["mean"], reverse=higher)

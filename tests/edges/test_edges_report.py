@@ -21,6 +21,7 @@ def _data():
         "cldice": [_rec(0.97, 0.70, 2.0), _rec(0.96, 0.72, 2.1), _rec(0.975, 0.71, 1.9)],
         "shapeloss": [_rec(0.90, 0.90, 1.0), _rec(0.88, 0.92, 1.2), _rec(0.91, 0.91, 0.8)],
     }
+    per_seed = {arm: dict(enumerate(recs)) for arm, recs in per_seed.items()}
     return {"2d": {"per_seed": per_seed, "seeds": [0, 1, 2], "commits": ["abcdef0123"], "paths": ["x.json"]}}
 
 
@@ -53,3 +54,30 @@ def test_docs_edges_decision_table_matches_the_committed_results():
         pytest.skip("no rival result JSON committed yet")
     text = edges_report.DOC.read_text()
     assert edges_report.replace_block(text, edges_report.NAME, edges_report.render()) == text
+
+
+def test_load_merges_files_by_seed_and_arm_and_refuses_dirty_or_mismatched_runs(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(edges_report, "ROOT", tmp_path)
+
+    def write(name, seeds, arms, dirty=None, lr=1e-3):
+        run = {"command": name, "commit": "c0ffee1234", "uncommitted_files": dirty, "seeds": seeds,
+               "settings": {"seeds": seeds, "arms_2d": arms, "lr": lr},
+               "edges_2d": {"per_seed": {a: [{"v": 10 * s + i} for s in seeds] for i, a in enumerate(arms)}}}
+        (tmp_path / name).write_text(json.dumps(run))
+        return name
+
+    files = [write("a.json", [0], ["bce", "shapeloss"]), write("b.json", [1], ["bce", "shapeloss"]),
+             write("c.json", [0, 1], ["cldice"])]
+    merged = edges_report.load(files + ["missing.json"], "edges_2d")
+    assert merged["seeds"] == [0, 1] and merged["paths"] == files
+    assert merged["per_seed"]["cldice"] == {0: {"v": 0}, 1: {"v": 10}}
+    assert merged["per_seed"]["shapeloss"] == {0: {"v": 1}, 1: {"v": 11}}
+    with pytest.raises(ValueError, match="seed 0 is in two files"):
+        edges_report.load(["a.json", "a.json"], "edges_2d")
+    with pytest.raises(ValueError, match="uncommitted"):
+        edges_report.load([write("d.json", [2], ["bce"], dirty=["shapeloss/x.py"])], "edges_2d")
+    with pytest.raises(ValueError, match="settings differ"):
+        edges_report.load(["a.json", write("e.json", [2], ["bce"], lr=1.0)], "edges_2d")
+    assert edges_report.load(["missing.json"], "edges_2d") is None
