@@ -83,11 +83,16 @@ def _get(rec: dict, path: tuple[str, ...]):
     return rec
 
 
+def _num(x: float, spec: str) -> str:
+    text = f"{x:{spec}}"
+    return text.lstrip("-") if float(text) == 0 else text  # no "-0.00"
+
+
 def _fmt(iv: dict, spec: str) -> str:
     if iv["mean"] is None:
         return "n/a"
-    body = f"{iv['mean']:{spec}}"
-    return body if iv["low"] is None else f"{body} [{iv['low']:{spec}}, {iv['high']:{spec}}]"
+    body = _num(iv["mean"], spec)
+    return body if iv["low"] is None else f"{body} [{_num(iv['low'], spec)}, {_num(iv['high'], spec)}]"
 
 
 def rows(data: dict) -> list[dict]:
@@ -122,9 +127,17 @@ def rows(data: dict) -> list[dict]:
 
 def decision_table(data: dict) -> str:
     """Markdown: the decision table plus the provenance of the numbers."""
-    lines = ["| situation | use | its figure | ShapeLoss | best other arm | ShapeLoss - that arm | ShapeLoss |",
-             "|---|---|---|---|---|---|---|"]
-    for r in rows(data):
+    table = rows(data)
+    lines = []
+    for verdict, title in (("loses", "ShapeLoss loses"), ("tie", "No measurable difference"),
+                           ("wins", "ShapeLoss wins"), ("undecided", "Too few seeds to tell")):
+        hit = [r for r in table if r["verdict"] == verdict]
+        if hit:
+            lines.append(f"- **{title}** ({len(hit)} of {len(table)} situations): " + "; ".join(
+                f"{r['situation'].split(' (')[0]} (use {LABELS.get(r['use'], r['use'])})" for r in hit) + ".")
+    lines += ["", "| situation | use | its figure | ShapeLoss | best other arm | ShapeLoss - that arm | ShapeLoss |",
+              "|---|---|---|---|---|---|---|"]
+    for r in table:
         lines.append(f"| {r['situation']} | {LABELS.get(r['use'], r['use'])} | {r['best']} | {r['shapeloss']} | "
                      f"{LABELS.get(r['rival'], r['rival'])}: {r['rival_value']} | {r['diff']} | **{r['verdict']}** |")
     notes = []

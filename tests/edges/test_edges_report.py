@@ -36,8 +36,10 @@ def test_verdicts_follow_the_paired_interval_and_losses_come_first():
     assert rows[0]["verdict"] == "loses"
     assert [r["verdict"] for r in rows] == sorted((r["verdict"] for r in rows),
                                                   key=["loses", "undecided", "tie", "wins"].index)
-    table = edges_report.decision_table(_data())
-    assert table.splitlines()[2].startswith("| 2D: a faint-boundary map") and "**loses**" in table.splitlines()[2]
+    lines = edges_report.decision_table(_data()).splitlines()
+    assert lines[0].startswith("- **ShapeLoss loses** (") and "a faint-boundary map" in lines[0]
+    first_row = next(i for i, line in enumerate(lines) if line.startswith("|---")) + 1
+    assert lines[first_row].startswith("| 2D: a faint-boundary map") and "**loses**" in lines[first_row]
 
 
 def test_replace_block_round_trip_and_refuses_missing_markers():
