@@ -95,15 +95,21 @@ def _fmt(iv: dict, spec: str) -> str:
     return body if iv["low"] is None else f"{body} [{_num(iv['low'], spec)}, {_num(iv['high'], spec)}]"
 
 
+def partial_arms(merged: dict) -> dict:
+    """Arms run on fewer seeds than ShapeLoss: ``{arm: seeds}``; they are not ranked."""
+    need = set(merged["per_seed"].get("shapeloss", {}))
+    return {arm: sorted(recs) for arm, recs in merged["per_seed"].items() if not need <= set(recs)}
+
+
 def rows(data: dict) -> list[dict]:
     out = []
     for situation, dim, path, higher, spec in SITUATIONS:
         merged = data.get(dim)
         if merged is None or "shapeloss" not in merged["per_seed"]:
             continue
-        seeds = merged["seeds"]
-        per_arm = {arm: [_get(recs[s], path) if s in recs else None for s in seeds]
-                   for arm, recs in merged["per_seed"].items()}
+        seeds = sorted(merged["per_seed"]["shapeloss"])
+        per_arm = {arm: [_get(recs[s], path) for s in seeds]
+                   for arm, recs in merged["per_seed"].items() if arm not in partial_arms(merged)}
         means = {arm: interval(v) for arm, v in per_arm.items()}
         ranked = sorted((a for a in means if means[a]["mean"] is not None),
                         key=lambda a: means[a]["mean"], reverse=higher)
@@ -143,6 +149,8 @@ def decision_table(data: dict) -> str:
     notes = []
     for dim, merged in sorted(data.items()):
         if merged is not None:
+            notes += [f"{dim.upper()}: {LABELS.get(a, a)} ran on seed(s) {', '.join(map(str, ss))} only and is "
+                      "not ranked" for a, ss in partial_arms(merged).items()]
             notes.append(f"{dim.upper()}: seeds {', '.join(map(str, merged['seeds']))}, commits "
                          f"{', '.join(sorted(set(c[:7] for c in merged['commits'])))}, "
                          f"files {', '.join('`' + p + '`' for p in merged['paths'])}")

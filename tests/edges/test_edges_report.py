@@ -83,3 +83,11 @@ def test_load_merges_files_by_seed_and_arm_and_refuses_dirty_or_mismatched_runs(
     with pytest.raises(ValueError, match="settings differ"):
         edges_report.load(["a.json", write("e.json", [2], ["bce"], lr=1.0)], "edges_2d")
     assert edges_report.load(["missing.json"], "edges_2d") is None
+
+
+def test_arms_with_fewer_seeds_than_shapeloss_are_not_ranked_but_named():
+    data = _data()
+    data["2d"]["per_seed"]["hausdorff_er"] = {0: _rec(1.0, 1.0, 0.0)}  # best on one seed only
+    rows = edges_report.rows(data)
+    assert all(r["use"] != "hausdorff_er" and r["rival"] != "hausdorff_er" for r in rows)
+    assert "Hausdorff ER (kornia) ran on seed(s) 0 only and is not ranked" in edges_report.decision_table(data)
