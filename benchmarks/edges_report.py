@@ -117,8 +117,9 @@ def rows(data: dict) -> list[dict]:
         if not ranked or not rivals:
             continue
         rival = rivals[0]
-        diff = interval([None if s is None or r is None else s - r
-                         for s, r in zip(per_arm["shapeloss"], per_arm[rival])])
+        diffs = [None if s is None or r is None else s - r for s, r in zip(per_arm["shapeloss"], per_arm[rival])]
+        diff = interval(diffs)
+        signed = [d if higher else -d for d in diffs if d is not None]  # > 0: in ShapeLoss's favour
         if diff["low"] is None:
             verdict = "undecided"
         else:  # the difference in ShapeLoss's favour, as an interval
@@ -126,9 +127,14 @@ def rows(data: dict) -> list[dict]:
             verdict = "loses" if high < 0 else "wins" if low > 0 else "tie"
         out.append({"situation": situation, "use": ranked[0], "shapeloss": _fmt(means["shapeloss"], spec),
                     "rival": rival, "rival_value": _fmt(means[rival], spec), "diff": _fmt(diff, spec),
-                    "verdict": verdict, "best": _fmt(means[ranked[0]], spec)})
+                    "verdict": verdict, "best": _fmt(means[ranked[0]], spec),
+                    "behind": sum(d < 0 for d in signed), "n": len(signed)})
     order = {"loses": 0, "undecided": 1, "tie": 2, "wins": 3}
-    return sorted(out, key=lambda r: order[r["verdict"]])
+    return sorted(out, key=lambda r: (order[r["verdict"]], -r["behind"] / max(r["n"], 1)))
+
+
+def _behind(r: dict) -> str:
+    return f"behind on {r['behind']} of {r['n']} seeds"
 
 
 def decision_table(data: dict) -> str:
@@ -140,12 +146,13 @@ def decision_table(data: dict) -> str:
         hit = [r for r in table if r["verdict"] == verdict]
         if hit:
             lines.append(f"- **{title}** ({len(hit)} of {len(table)} situations): " + "; ".join(
-                f"{r['situation'].split(' (')[0]} (use {LABELS.get(r['use'], r['use'])})" for r in hit) + ".")
+                f"{r['situation'].split(' (')[0]} (use {LABELS.get(r['use'], r['use'])}; ShapeLoss {_behind(r)})"
+                for r in hit) + ".")
     lines += ["", "| situation | use | its figure | ShapeLoss | best other arm | ShapeLoss - that arm | ShapeLoss |",
               "|---|---|---|---|---|---|---|"]
     for r in table:
         lines.append(f"| {r['situation']} | {LABELS.get(r['use'], r['use'])} | {r['best']} | {r['shapeloss']} | "
-                     f"{LABELS.get(r['rival'], r['rival'])}: {r['rival_value']} | {r['diff']} | **{r['verdict']}** |")
+                     f"{LABELS.get(r['rival'], r['rival'])}: {r['rival_value']} | {r['diff']} | **{r['verdict']}**, {_behind(r)} |")
     notes = []
     for dim, merged in sorted(data.items()):
         if merged is not None:
@@ -156,7 +163,7 @@ def decision_table(data: dict) -> str:
                          f"files {', '.join('`' + p + '`' for p in merged['paths'])}")
     lines += ["", "Means over seeds with 95 % Student-t intervals in brackets; the difference is paired by seed "
               "(same initial weights). *loses* / *wins*: the interval of the difference excludes 0; *tie*: it "
-              "contains 0. " + "; ".join(notes) + "."]
+              "contains 0 (with three seeds an interval can pass the measure's range). " + "; ".join(notes) + "."]
     return "\n".join(lines) + "\n"
 
 

@@ -34,6 +34,7 @@ def test_verdicts_follow_the_paired_interval_and_losses_come_first():
     assert ap["verdict"] == "wins" and ap["use"] == "shapeloss" and ap["rival"] == "bce"
     assert hd["verdict"] == "tie" and hd["rival"] == "bce"  # lower is better: both around 1.0
     assert rows[0]["verdict"] == "loses"
+    assert (f1["behind"], f1["n"], ap["behind"], hd["behind"]) == (3, 3, 0, 1)  # hd: shapeloss 1.2 > bce 1.1 once
     assert [r["verdict"] for r in rows] == sorted((r["verdict"] for r in rows),
                                                   key=["loses", "undecided", "tie", "wins"].index)
     lines = edges_report.decision_table(_data()).splitlines()
