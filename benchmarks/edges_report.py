@@ -141,7 +141,7 @@ def decision_table(data: dict) -> str:
     """Markdown: the decision table plus the provenance of the numbers."""
     table = rows(data)
     lines = []
-    for verdict, title in (("loses", "ShapeLoss loses"), ("tie", "No measurable difference"),
+    for verdict, title in (("loses", "ShapeLoss loses"), ("tie", "Not significant at 95 % with these seeds"),
                            ("wins", "ShapeLoss wins"), ("undecided", "Too few seeds to tell")):
         hit = [r for r in table if r["verdict"] == verdict]
         if hit:
