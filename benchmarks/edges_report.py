@@ -27,7 +27,8 @@ from edges_rivals import interval  # noqa: E402
 
 NAME = "edges-decision-table"
 DOC = ROOT / "docs" / "edges.md"
-FILES = {dim: [f"benchmarks/results/synthetic_edges_rivals_{dim}{part}_seed{s}.json" for part in ("", "_more") for s in (0, 1, 2)]
+RESULTS = ROOT / "benchmarks" / "results"
+FILES = {dim: [f"synthetic_edges_rivals_{dim}{part}_seed{s}.json" for part in ("", "_more") for s in (0, 1, 2)]
          for dim in ("1d", "2d")}
 LABELS = {"bce": "BCE", "weighted_bce": "weighted BCE (w = 10)", "cdf_l1": "BCE + CDF-L1", "soft_argmax": "BCE + soft-argmax",
           "boundary": "BCE + boundary loss", "soft_dtw": "BCE + soft-DTW (tslearn)",
@@ -52,16 +53,16 @@ SITUATIONS = [
 ]
 
 
-def load(paths: list[str], key: str) -> dict | None:
+def load(paths: list[Path], key: str) -> dict | None:
     """Merge result files (any seeds and arms, same settings otherwise) into
     ``{"per_seed": {arm: {seed: record}}, "seeds", "commits", "paths"}``; None if none exist."""
-    present = [p for p in paths if (ROOT / p).exists()]
-    runs = [json.loads((ROOT / p).read_text()) for p in present]
+    present = [Path(p) for p in paths if Path(p).exists()]
+    runs = [json.loads(p.read_text()) for p in present]
     if not runs:
         return None
     ignore = ("seeds", "arms_1d", "arms_2d")
     base = {k: v for k, v in runs[0]["settings"].items() if k not in ignore}
-    merged: dict = {"per_seed": {}, "seeds": [], "commits": [], "paths": present}
+    merged: dict = {"per_seed": {}, "seeds": [], "commits": [], "paths": [f"benchmarks/results/{p.name}" for p in present]}
     for run in runs:
         if run.get("uncommitted_files"):
             raise ValueError(f"{run['command']}: ran with uncommitted changes {run['uncommitted_files']}")
@@ -167,8 +168,9 @@ def decision_table(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render() -> str:
-    return decision_table({dim: load(paths, f"edges_{dim}") for dim, paths in FILES.items()})
+def render(results: Path = RESULTS) -> str:
+    """The decision table from the result JSONs under ``results`` (the renderer of benchmarks/docs_tables.py)."""
+    return decision_table({dim: load([Path(results) / n for n in names], f"edges_{dim}") for dim, names in FILES.items()})
 
 
 def replace_block(text: str, name: str, body: str) -> str:

@@ -53,37 +53,35 @@ def test_replace_block_round_trip_and_refuses_missing_markers():
 
 
 def test_docs_edges_decision_table_matches_the_committed_results():
-    if not any((ROOT / p).exists() for paths in edges_report.FILES.values() for p in paths):
+    if not any((edges_report.RESULTS / n).exists() for names in edges_report.FILES.values() for n in names):
         pytest.skip("no rival result JSON committed yet")
     text = edges_report.DOC.read_text()
     assert edges_report.replace_block(text, edges_report.NAME, edges_report.render()) == text
 
 
-def test_load_merges_files_by_seed_and_arm_and_refuses_dirty_or_mismatched_runs(tmp_path, monkeypatch):
+def test_load_merges_files_by_seed_and_arm_and_refuses_dirty_or_mismatched_runs(tmp_path):
     import json
-
-    monkeypatch.setattr(edges_report, "ROOT", tmp_path)
 
     def write(name, seeds, arms, dirty=None, lr=1e-3):
         run = {"command": name, "commit": "c0ffee1234", "uncommitted_files": dirty, "seeds": seeds,
                "settings": {"seeds": seeds, "arms_2d": arms, "lr": lr},
                "edges_2d": {"per_seed": {a: [{"v": 10 * s + i} for s in seeds] for i, a in enumerate(arms)}}}
         (tmp_path / name).write_text(json.dumps(run))
-        return name
+        return tmp_path / name
 
     files = [write("a.json", [0], ["bce", "shapeloss"]), write("b.json", [1], ["bce", "shapeloss"]),
              write("c.json", [0, 1], ["cldice"])]
-    merged = edges_report.load(files + ["missing.json"], "edges_2d")
-    assert merged["seeds"] == [0, 1] and merged["paths"] == files
+    merged = edges_report.load(files + [tmp_path / "missing.json"], "edges_2d")
+    assert merged["seeds"] == [0, 1] and merged["paths"] == [f"benchmarks/results/{f.name}" for f in files]
     assert merged["per_seed"]["cldice"] == {0: {"v": 0}, 1: {"v": 10}}
     assert merged["per_seed"]["shapeloss"] == {0: {"v": 1}, 1: {"v": 11}}
     with pytest.raises(ValueError, match="seed 0 is in two files"):
-        edges_report.load(["a.json", "a.json"], "edges_2d")
+        edges_report.load([files[0], files[0]], "edges_2d")
     with pytest.raises(ValueError, match="uncommitted"):
         edges_report.load([write("d.json", [2], ["bce"], dirty=["shapeloss/x.py"])], "edges_2d")
     with pytest.raises(ValueError, match="settings differ"):
-        edges_report.load(["a.json", write("e.json", [2], ["bce"], lr=1.0)], "edges_2d")
-    assert edges_report.load(["missing.json"], "edges_2d") is None
+        edges_report.load([files[0], write("e.json", [2], ["bce"], lr=1.0)], "edges_2d")
+    assert edges_report.load([tmp_path / "missing.json"], "edges_2d") is None
 
 
 def test_arms_with_fewer_seeds_than_shapeloss_are_not_ranked_but_named():
