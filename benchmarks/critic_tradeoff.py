@@ -36,6 +36,7 @@ import seismic_s_phase as bench  # noqa: E402
 from _provenance import provenance  # noqa: E402
 
 from shapeloss import bootstrap_ratio  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 
 def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
@@ -70,26 +71,30 @@ def main(argv: list[str] | None = None) -> dict:
                    help="BCE warm-up trainer checkpoints at --branch-at, one per seed in --seeds order")
     p.add_argument("--branch-at", type=int, default=2000)
     p.add_argument("--critic-steps", type=int, default=600)
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
     p.add_argument("--eval-windows", type=int, default=500)
     p.add_argument("--synthetic", default="{}",
                    help='SyntheticConfig overrides as JSON, passed to the seismic benchmark (e.g. \'{"noise_draw": "ziggurat"}\')')
     p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "critic_tradeoff"))
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "critic_tradeoff.json"))
-    p.add_argument("--figure", default=str(ROOT / "docs" / "figures" / "critic_tradeoff.png"))
-    a = p.parse_args(argv)
+    p.add_argument("--figure", help="figure path (default: critic_tradeoff.png in the run folder; docs/figures with --publish)")
+    add_run_arguments(p, publish="benchmarks/results/critic_tradeoff.json and docs/figures/critic_tradeoff.png")
+    a = parse_checked(p, argv)
     if a.warmup_checkpoint and len(a.warmup_checkpoint) != len(a.seeds):
         p.error(f"--warmup-checkpoint: expected one per seed ({len(a.seeds)}), got {len(a.warmup_checkpoint)}")
     command, commit, uncommitted = provenance(__file__, argv)
-    torch.set_num_threads(a.threads)
+    a.threads = apply_threads(a.threads)
+    out, figures = output_paths("critic_tradeoff", "critic_tradeoff.json", out=a.out, run_dir=a.run_dir, publish=a.publish,
+                                published=ROOT / "benchmarks" / "results" / "critic_tradeoff.json",
+                                published_figures=ROOT / "docs" / "figures")
+    a.out, a.figure = str(out), a.figure or str(figures / "critic_tradeoff.png")
     until = a.branch_at + a.critic_steps
     runs = []
     started = time.perf_counter()
     for seed in a.seeds:
         args = bench.parse_args(["--seeds", str(seed), "--steps", str(until), "--branch-at", str(a.branch_at),
                                  "--device", a.device, "--threads", str(a.threads),
-                                 "--eval-windows", str(a.eval_windows), "--synthetic", a.synthetic, "--no-figures"])
+                                 "--eval-windows", str(a.eval_windows), "--synthetic", a.synthetic, "--no-figures"]
+                               + ([] if a.progress is None else ["--progress" if a.progress else "--no-progress"]))
         data, dev, ev = bench.make_data(args, seed)
         work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed, args)}"
         work.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import provenance  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -156,7 +157,7 @@ def train_arm(arm: str, init: nn.Module, data, args, seed: int) -> tuple[nn.Modu
     loss = ShapeLoss(nn.BCEWithLogitsLoss(), critic, weight=args.weight, adversarial=adversarial)
     g_opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     d_opt = torch.optim.Adam(critic.parameters(), lr=args.d_lr, betas=(0.5, 0.999)) if adversarial else None
-    trainer = AdversarialTrainer(model, loss, g_opt, d_opt, progress=False, divergence_window=0)
+    trainer = AdversarialTrainer(model, loss, g_opt, d_opt, progress=args.progress, divergence_window=0)
     base_seed = 7_000_001 * (seed + 1)
 
     def batches(step):
@@ -273,10 +274,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--max-train-records", type=int, default=None)
     p.add_argument("--max-test-records", type=int, default=None)
     p.add_argument("--no-figures", dest="figures", action="store_false")
-    p.add_argument("--figure-dir", default=str(ROOT / "docs" / "figures"))
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ecg_delineation.json"))
-    p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args(argv)
+    p.add_argument("--figure-dir", help="where figures go (default: the run folder; docs/figures with --publish)")
+    add_run_arguments(p, publish="benchmarks/results/ecg_delineation.json and docs/figures/ecg_delineation_example.png")
+    args = parse_checked(p, argv)
     if args.smoke:
         args.steps, args.batch_size, args.window = 3, 4, 256
         args.max_train_records, args.max_test_records = 3, 2
@@ -286,7 +286,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    args.threads = apply_threads(args.threads)
+    path, figure_dir = output_paths("ecg_delineation", "ecg_delineation.json", out=args.out, run_dir=args.run_dir, publish=args.publish,
+                                    published=ROOT / "benchmarks" / "results" / "ecg_delineation.json",
+                                    published_figures=ROOT / "docs" / "figures")
+    args.figure_dir = args.figure_dir or str(figure_dir)
     command, commit, dirty = provenance(__file__, argv)
     t0 = time.perf_counter()
     sets, source = load_data(args)
@@ -316,13 +320,11 @@ def main(argv=None) -> dict:
     out = {
         "command": command, "commit": commit, "uncommitted_files": dirty, "torch": torch.__version__,
         "python": platform.python_version(), "threads": args.threads, "data": source,
-        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "figure_dir")},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "figure_dir", "run_dir", "publish", "progress")},
         "split": sets.get("split"), "n_train_leads": len(train), "n_test_leads": len(test),
         "published_f1_quoted_in_issue_6": PUBLISHED_F1,
         "per_seed": results, "summary": table, "seconds": time.perf_counter() - t0,
     }
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_clean(out), indent=1))
     print(f"\nwrote {path} in {out['seconds']:.0f} s")
     return out

@@ -18,13 +18,15 @@ ratio of effective picks between the arms with a 95 % bootstrap interval over wi
 
 Usage::
 
-    python benchmarks/seismic_s_phase.py                 # --quick: one seed, branch, ~20 min on 2 cores
+    python benchmarks/seismic_s_phase.py                 # --quick: one seed, branch (prints its own time estimate)
     python benchmarks/seismic_s_phase.py --paper --device cuda
     python benchmarks/seismic_s_phase.py --data ncedc --schedule both --seeds 0 1 2
     python benchmarks/seismic_s_phase.py --data /path/to/phasenet_npz_folder
 
 A run interrupted at any point is resumed by running the same command again (checkpoints live
-in ``--work-dir``; ``--fresh`` starts over).
+in ``--work-dir``; ``--fresh`` starts over). Results and figures go to a run folder
+(``runs/seismic_s_phase/<timestamp>/``, or ``--run-dir`` / ``--out``); ``--publish`` (maintainers)
+refreshes the committed ``benchmarks/results/seismic_s_phase_<data>_<preset>.*`` instead.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import math
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -45,8 +48,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from shapeloss import ShapeLoss, label_prior, step_loader
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the arms' modules beside this script, as benchmarks.<name>
+
+from benchmarks import seismic_threshold_free as tfree  # noqa: E402
+from benchmarks.seismic_arms import (  # noqa: E402
+    ALL_ARMS, BASELINES, DEFAULT_ARMS, MOONSHOT_ARMS, ArmSpec, arm_specs, base_loss, post_map, training_data,
+)
+from shapeloss import Calibration, ShapeLoss, label_prior, step_loader  # noqa: E402
 from shapeloss.discriminators import build_discriminator
+from shapeloss.runs import Progress, add_run_arguments, apply_threads, format_duration, parse_checked, run_folder
 from shapeloss.metrics import (
     best_peak_near_labels,
     bootstrap_ratio,
@@ -55,10 +66,11 @@ from shapeloss.metrics import (
     suppression_report,
     threshold_sweep,
 )
-from shapeloss.seed import seed_everything
+from shapeloss.seed import get_rng_state, seed_everything, set_rng_state
 from shapeloss.seismic import (
     DEFAULT_NCEDC_PATH,
     NpzBatches,
+    gaussian_labels,
     PhaseNet,
     SyntheticBatches,
     AnalystSPicks,
@@ -71,7 +83,9 @@ from shapeloss.seismic import (
 )
 from shapeloss.training import AdversarialTrainer
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _provenance import device_info  # noqa: E402  (what each run trained on, recorded at run time)
+
 RESULTS = ROOT / "benchmarks" / "results"
 PHASES = ("P", "S")
 THRESHOLD, BAND, TOLERANCE, PICK_DISTANCE = 0.7, (0.3, 0.7), 10, 100
@@ -95,12 +109,14 @@ PRESETS = {
 @dataclasses.dataclass
 class EvalSet:
     """Held-out windows: inputs (N, 3, L), labels (N, 3, L), the unit (window or trace) of each
-    window for the bootstrap, and optional boolean subsets (e.g. emergent S)."""
+    window for the bootstrap, optional boolean subsets (e.g. emergent S), and labels at the true
+    picks where they differ from the training-style ones (synthetic onsets, catalogue picks)."""
 
     inputs: np.ndarray
     labels: np.ndarray
     units: np.ndarray
     subsets: dict[str, np.ndarray]
+    truth: np.ndarray | None = None
 
 
 def make_data(args: argparse.Namespace, seed: int):
@@ -112,7 +128,8 @@ def make_data(args: argparse.Namespace, seed: int):
         def held_out(n: int, stream: int) -> EvalSet:
             w = synthetic_windows(n, np.random.default_rng([10**6 + stream, seed]), config)
             return EvalSet(w.waveforms, w.labels, np.arange(n),
-                           {"emergent_S": ~w.s_impulsive, "impulsive_S": w.s_impulsive})
+                           {"emergent_S": ~w.s_impulsive, "impulsive_S": w.s_impulsive},
+                           gaussian_labels(w.p_onset, w.s_onset, config.length))
 
         return train, held_out(args.dev_windows, 1), held_out(args.eval_windows, 2)
 
@@ -145,12 +162,16 @@ def make_data(args: argparse.Namespace, seed: int):
     def crops(group: list, stream: int) -> EvalSet:
         rng = np.random.default_rng([10**6 + stream, seed])
         idx = np.repeat(np.arange(len(group)), args.crops_per_trace)
-        x, y, _ = random_crops(group, idx, rng)
+        x, y, starts = random_crops(group, idx, rng)
         subsets = {"single_component": np.array([group[i].components == 1 for i in idx])}
+        truth = None
         if args.label_jitter:
             subsets["emergent_S"] = np.array([group[i].name in emergent_names for i in idx])
             subsets["impulsive_S"] = ~subsets["emergent_S"]
-        return EvalSet(x, y, idx, subsets)
+            # the catalogue's own picks in the same windows
+            truth = gaussian_labels(np.array([group[i].itp for i in idx]) - starts,
+                                    np.array([originals[group[i].name].its for i in idx]) - starts, x.shape[-1])
+        return EvalSet(x, y, idx, subsets, truth)
 
     return train, crops(splits["dev"], 1), crops(splits["test"], 2)
 
@@ -158,11 +179,13 @@ def make_data(args: argparse.Namespace, seed: int):
 # --------------------------------------------------------------------------- training
 
 
-def make_trainer(args, model, adversarial: bool, path: Path, seed: int, log: Path, callbacks=()):
-    base = torch.nn.BCEWithLogitsLoss()
-    if adversarial:
+def make_trainer(args, model, spec: ArmSpec | bool, path: Path, seed: int, log: Path, callbacks=()):
+    if isinstance(spec, bool):  # adversarial or not, with the benchmark's critic
+        spec = ArmSpec(critic=args.discriminator if spec else None)
+    base = base_loss(spec)
+    if spec.critic is not None:
         seed_everything(seed + 7919)  # the critic's initial weights, the same for both schedules
-        critic = build_discriminator(args.discriminator, 3, 3, dims=1, length=args.length)
+        critic = build_discriminator(spec.critic, 3, 3, dims=1, length=args.length)
         loss = ShapeLoss(base, critic, weight=args.weight, validate=False)
         d_opt = torch.optim.Adam(critic.parameters(), lr=args.d_lr, betas=BETAS[args.adam_betas]["critic"])
     else:
@@ -171,7 +194,7 @@ def make_trainer(args, model, adversarial: bool, path: Path, seed: int, log: Pat
     g_opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=BETAS[args.adam_betas]["generator"])
     return AdversarialTrainer(
         model, loss, g_opt, d_opt, device=args.device, checkpoint_path=path,
-        checkpoint_every=args.checkpoint_every, log_path=log, callbacks=callbacks, progress=args.progress,
+        checkpoint_every=args.checkpoint_every if path is not None else None, log_path=log, callbacks=callbacks, progress=False,
         d_every=args.d_every,
     )
 
@@ -237,10 +260,19 @@ def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet,
     """
     seed_everything(seed)
     model = new_model(args, dev)
-    adversarial = arm.endswith("shapeloss")
+    # "warmup" and the scratch schedule's "scratch_*" names train as BCE / ShapeLoss
+    spec = arm_specs(args.discriminator).get(arm) or ArmSpec(critic=args.discriminator if arm.endswith("shapeloss") else None)
+    data = training_data(spec, data)
     ckpt = work / f"{arm}.pt"
     curves = CurveRecorder(dev, args.curve_every, args.curve_windows, args.device, work / f"{arm}_curve.jsonl")
-    trainer = make_trainer(args, model, adversarial, ckpt, seed, work / f"{arm}_log.jsonl", callbacks=[curves])
+    bar: Progress | None = None  # made once the starting step is known; one line per arm when not on a terminal
+
+    def show(t: AdversarialTrainer, m: dict) -> None:
+        if bar is not None:
+            loss = m.get("total", m.get("base"))
+            bar.update(t.step_count, {"loss": loss} if loss is not None else None)
+
+    trainer = make_trainer(args, model, spec, ckpt, seed, work / f"{arm}_log.jsonl", callbacks=[curves, show])
     if ckpt.exists() and not args.fresh:
         trainer.load_checkpoint(ckpt)
         print(f"  {arm}: resumed at step {trainer.step_count}", flush=True)
@@ -258,11 +290,10 @@ def train_arm(args, arm: str, start: dict | None, seed: int, data, dev: EvalSet,
         # workers > 0: the batches are made ahead in worker processes, the same ones in the same order
         source = data if not args.workers else step_loader(
             data, trainer.step_count, until, workers=args.workers, pin_memory=args.device.startswith("cuda"))
-        trainer.fit(source, until)
+        with Progress(until, initial=trainer.step_count, desc=f"{work.name} {arm}", enabled=args.progress) as bar:
+            trainer.fit(source, until)
     elapsed = time.perf_counter() - t0
     steps_run = trainer.step_count - first
-    if steps_run:
-        print(f"  {arm}: {steps_run} steps in {elapsed:.0f} s ({elapsed / steps_run:.3f} s/step)", flush=True)
     history = [(s, h[:, 1].astype(np.float16)) for s, h in trainer.history]
     return trainer, {"seconds": elapsed, "steps_run": steps_run,
                      "seconds_per_step": elapsed / steps_run if steps_run else None}, history
@@ -343,8 +374,11 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
     work.mkdir(parents=True, exist_ok=True)
     done = work / "result.json"
     if done.exists() and not args.fresh:
-        print(f"seed {seed} {schedule}: already done ({done})", flush=True)
-        return json.loads(done.read_text())
+        result = json.loads(done.read_text())
+        if all(a in result["arms"] for a in args.arms) and "threshold_free" in result:
+            print(f"seed {seed} {schedule}: already done ({done})", flush=True)
+            return result
+        return add_arms(args, result, seed, schedule, data, dev, ev, work)
     tracked = ev.inputs[: args.tracked_windows]
     seed_everything(seed)
     init = {"model": new_model(args, dev).state_dict(), "step": 0}
@@ -384,13 +418,69 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
             log = [r for r in read_jsonl(work / "warmup_log.jsonl") if r["step"] <= args.branch_at] + [r for r in log if r["step"] > args.branch_at]
         arms[arm]["losses"] = thin(log, 200)
     result = {"seed": seed, "schedule": schedule, "arms": arms, "comparison": compare(arms["bce"], arms["shapeloss"]),
-              "timing": timing, "device": device_name(args.device), "command": args.command, "commit": args.commit}
+              "timing": timing, "device": device_name(args.device), "device_info": device_info(args.device),
+              "command": args.command, "commit": args.commit}
     np.savez_compressed(work / "predictions.npz", **{arm: preds[arm][: args.figure_windows].astype(np.float16) for arm in preds},
                         inputs=ev.inputs[: args.figure_windows], labels=ev.labels[: args.figure_windows])
     np.savez_compressed(work / "tracked.npz", **{f"{arm}_steps": np.array([s for s, _ in h]) for arm, h in histories.items()},
                         **{f"{arm}_S": np.stack([p for _, p in h]) if h else np.zeros(0) for arm, h in histories.items()},
                         labels=ev.labels[: args.tracked_windows, 1], inputs=tracked)
     done.write_text(json.dumps(result))
+    return add_arms(args, result, seed, schedule, data, dev, ev, work)
+
+
+def add_arms(args, result: dict, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, work: Path) -> dict:
+    """The requested arms beyond ``bce`` and ``shapeloss`` (see ``benchmarks/seismic_arms.py``),
+    trained from the same start, and the threshold-free measures of every arm; saved with the seed."""
+    specs = arm_specs(args.discriminator)
+    wanted = [a for a in args.arms if a not in result["arms"]]
+    if schedule != "branch":
+        wanted = [a for a in wanted if not specs[a].trained]  # trained baselines branch from the warm-up
+    models = {}
+    if wanted:
+        start = None
+        if schedule == "branch":
+            warm, _, _ = train_arm(args, "warmup", None, seed, data, dev, work, args.branch_at)  # resumes: no steps
+            start = {"model": warm.model.state_dict(), "g_optimizer": warm.g_optimizer.state_dict(), "step": warm.step_count}
+        for arm in ["bce", "shapeloss"] + wanted:
+            if arm in ("bce", "shapeloss") or specs[arm].trained:
+                trainer, timing, _ = train_arm(args, arm, start, seed, data, dev, work, args.steps)
+                models[arm] = trainer.model
+                if arm in wanted:
+                    result["timing"][arm] = timing
+    preds = {arm: (predict(m, ev.inputs, args.device), predict(m, dev.inputs, args.device)) for arm, m in models.items()}
+    bce = result["arms"]["bce"]
+    for arm in wanted:
+        pred, dev_pred = preds["bce"] if not specs[arm].trained else preds[arm]
+        if not specs[arm].trained:
+            thresholds = {ph: bce["phases"][ph]["dev_threshold"] for ph in PHASES}
+            cal = post_map(specs[arm], dev_pred, dev.labels, thresholds)
+            pred, dev_pred = cal(pred).astype(np.float32), cal(dev_pred).astype(np.float32)
+        result["arms"][arm] = evaluate(pred, dev_pred, ev, dev)
+        if not specs[arm].trained:
+            result["arms"][arm]["calibration"] = cal.to_dict()
+        preds[arm] = (pred, dev_pred)
+        print(f"  {arm}: evaluated", flush=True)
+    result.setdefault("comparison_vs_bce", {})
+    for arm in result["arms"]:
+        if arm != "bce":
+            result["comparison_vs_bce"][arm] = compare(bce, result["arms"][arm])
+    # threshold-free measures: per-unit pick counts of every arm (saved beside the checkpoints)
+    missing = [a for a in result["arms"] if not (work / f"counts_{a}.npz").exists() or args.fresh]
+    if missing:
+        for arm in missing:
+            if arm not in preds:
+                spec = specs.get(arm, ArmSpec())
+                trainer, _, _ = train_arm(args, arm if spec.trained else "bce", None, seed, data, dev, work, args.steps)
+                pair = (predict(trainer.model, ev.inputs, args.device), predict(trainer.model, dev.inputs, args.device))
+                if not spec.trained:
+                    cal = Calibration.from_dict(result["arms"][arm]["calibration"])
+                    pair = (cal(pair[0]).astype(np.float32), cal(pair[1]).astype(np.float32))
+                preds[arm] = pair
+            tfree.save_counts(work / f"counts_{arm}.npz", preds[arm][0], preds[arm][1], ev, dev, TOLERANCE, PICK_DISTANCE, PHASES)
+    result["threshold_free"] = {arm: tfree.seed_summary(work / f"counts_{arm}.npz", PHASES) for arm in result["arms"]}
+    result["counts_files"] = {arm: str(work / f"counts_{arm}.npz") for arm in result["arms"]}
+    (work / "result.json").write_text(json.dumps(result))
     return result
 
 
@@ -451,13 +541,13 @@ def fmt(x, spec=".2f") -> str:
 
 
 def print_table(results: list[dict]) -> None:
-    head = f"{'schedule':8} {'seed':>4} {'arm':10} {'eff P':>6} {'eff S':>6} {'S share':>7} {'S band':>7} {'S med':>6} {'F1 S@.5':>7} {'F1 S@dev':>8} {'S res MAE':>9}"
+    head = f"{'schedule':8} {'seed':>4} {'arm':17} {'eff P':>6} {'eff S':>6} {'S share':>7} {'S band':>7} {'S med':>6} {'F1 S@.5':>7} {'F1 S@dev':>8} {'S res MAE':>9}"
     print(head)
     print("-" * len(head))
     for r in results:
-        for arm in ("bce", "shapeloss"):
+        for arm in [a for a in ALL_ARMS if a in r["arms"]]:
             a = r["arms"][arm]["phases"]
-            print(f"{r['schedule']:8} {r['seed']:>4} {arm:10} {a['P']['effective']:>6} {a['S']['effective']:>6} "
+            print(f"{r['schedule']:8} {r['seed']:>4} {arm:17} {a['P']['effective']:>6} {a['S']['effective']:>6} "
                   f"{fmt(a['S']['effective_share']):>7} {fmt(a['S']['band_share']):>7} {fmt(a['S']['median_height']):>6} "
                   f"{fmt(a['S']['at_0.5']['f1']):>7} {fmt(a['S']['at_dev_threshold']['f1']):>8} {fmt(a['S']['at_0.5']['residual_mae'], '.1f'):>9}")
         c = r["comparison"]
@@ -624,7 +714,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=0,
                    help="worker processes making training batches ahead (0: in the training process)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     p.add_argument("--eval-windows", type=int)
     p.add_argument("--dev-windows", type=int)
     p.add_argument("--label-jitter", action="store_true",
@@ -640,12 +729,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--checkpoint-every", type=int, default=250)
     p.add_argument("--synthetic", type=json.loads, default={}, help='SyntheticConfig overrides as JSON, e.g. \'{"emergent_s_jitter": 0}\'')
     p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "seismic_s_phase"))
-    p.add_argument("--out", help="result JSON path (default benchmarks/results/seismic_s_phase_<data>_<preset>.json)")
+    add_run_arguments(p, publish="benchmarks/results/seismic_s_phase_<data>_<preset>.json and its figures")
+    p.add_argument("--arms", nargs="+", default=list(DEFAULT_ARMS),
+                   help=f"arms to run: any of {', '.join(ALL_ARMS)}, or 'baselines' (all but the moonshots), 'moonshots', 'all' "
+                        f"(default: {' '.join(DEFAULT_ARMS)}; bce and shapeloss always run; see benchmarks/seismic_arms.py)")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--no-figures", action="store_true")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
-    args = p.parse_args(argv)
+    args = parse_checked(p, argv)
 
+    groups = {"all": ALL_ARMS, "moonshots": MOONSHOT_ARMS,
+              "baselines": tuple(a for a in ALL_ARMS if a not in MOONSHOT_ARMS)}
+    arms = ["bce", "shapeloss"]
+    for a in args.arms:
+        if a not in ALL_ARMS and a not in groups:
+            p.error(f"--arms: expected arms among {list(ALL_ARMS)} or {sorted(groups)}, got {a!r}")
+        arms += [x for x in groups.get(a, (a,)) if x not in arms]
+    args.arms = arms
     name = "paper" if args.paper else "quick"
     custom = any(getattr(args, k) is not None for k in ("steps", "branch_at", "batch_size", "seeds", "schedule", "eval_windows", "dev_windows"))
     for key, value in PRESETS[name].items():
@@ -679,11 +778,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def estimate_seconds(args: argparse.Namespace, data, dev: EvalSet, runs: int, probe_steps: int = 3) -> float:
+    """Seconds that ``runs`` (seed, schedule) runs should take on this machine: the first steps of
+    each arm and a forward pass over dev windows are timed now, on throwaway copies (the RNG state
+    is restored, so the run itself is unchanged), behind a progress bar of their own."""
+    rng = get_rng_state()
+    bar = Progress(2 * (probe_steps + 1), desc="timing the first steps", enabled=args.progress, quiet=False)
+    try:
+        per_step = {}
+        for adversarial in (False, True):
+            trainer = make_trainer(args, new_model(args, dev), adversarial, None, 0, None)
+            trainer.step(data(0))  # the first step pays one-off costs
+            bar.update(bar.n + 1)
+            t0 = time.perf_counter()
+            for k in range(1, probe_steps + 1):
+                trainer.step(data(k))
+                bar.update(bar.n + 1)
+            per_step[adversarial] = (time.perf_counter() - t0) / probe_steps
+        n = min(32, len(dev.inputs))
+        t0 = time.perf_counter()
+        predict(trainer.model, dev.inputs[:n], args.device)
+        per_window = (time.perf_counter() - t0) / n
+    finally:
+        bar.close()
+        set_rng_state(rng)
+    critic_steps = args.steps - args.branch_at if args.schedule == "branch" else args.steps
+    mean_steps = critic_steps if args.schedule != "both" else (args.steps + args.steps - args.branch_at) / 2
+    curves = (args.steps + mean_steps) / args.curve_every
+    one = (args.steps * per_step[False] + mean_steps * per_step[True]
+           + per_window * (curves * args.curve_windows + 2 * (len(dev.inputs) + args.eval_windows)))
+    return runs * one
+
+
 def run(argv: list[str] | None = None) -> dict:
     """Run the benchmark; returns the JSON-ready result (also written to disk)."""
     args = parse_args(argv)
     threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
+    args.threads = apply_threads(args.threads)
     try:
         return _run(args, argv)
     finally:
@@ -702,15 +833,19 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     if args.label_jitter and args.data_kind != "synthetic":
         data_tag += "_jitter_per_window" if args.label_jitter_per_window else "_jitter"
     stem = Path(args.out).stem if args.out else f"seismic_s_phase_{data_tag}_{args.preset}"
-    out = Path(args.out).resolve() if args.out else RESULTS / f"{stem}.json"
+    # a user's run writes into its own folder; the committed evidence is refreshed only with --publish
+    if args.out:
+        out = Path(args.out).resolve()
+    else:
+        out = (RESULTS if args.publish else run_folder("seismic_s_phase", args.run_dir).resolve()) / f"{stem}.json"
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k not in ("work_dir", "fresh", "no_figures", "progress", "out", "threads", "quick", "paper", "seeds", "workers",
-                             "command", "commit")}
+                             "command", "commit", "run_dir", "publish")}
     # Checkpoints are reused only by a run with the same settings and the same data generator.
     # The device is left out too: a run started on a GPU can be resumed or summarised on a CPU.
     # Options added later are keyed only away from their defaults, so that older folders stay valid.
     later_defaults = {"d_every": 1}
-    keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device") and later_defaults.get(k, object()) != v},
+    keyed = dict({k: v for k, v in settings.items() if k not in ("preset", "device", "arms") and later_defaults.get(k, object()) != v},
                  synthetic_config=keyed_synthetic_config(args))
     keyed["synthetic"] = _without_legacy_draw(args.synthetic)  # the overrides, keyed alike
     key = hashlib.sha256(json.dumps(keyed, sort_keys=True, default=str).encode()).hexdigest()[:10]
@@ -723,11 +858,20 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
           f"critic {args.discriminator}, device {args.device}; checkpoints in {args.work_root}", flush=True)
 
     results = []
+    first_data = make_data(args, args.seeds[0])
+    pending = [(seed, s) for seed in args.seeds for s in schedules
+               if args.fresh or not (Path(args.work_root) / f"seed{seed}_{s}" / "result.json").exists()]
+    if pending:
+        seconds = estimate_seconds(args, first_data[0], first_data[1], len(pending))
+        print(f"expected time on this machine: about {format_duration(seconds)} for {len(pending)} run(s) "
+              f"(from timing a few steps of each arm now; less when resuming from checkpoints)", flush=True)
     for seed in args.seeds:
-        data, dev, ev = make_data(args, seed)
+        data, dev, ev = first_data if seed == args.seeds[0] else make_data(args, seed)
         for schedule in schedules:
             results.append(run_seed(args, seed, schedule, data, dev, ev, Path(args.work_root) / f"seed{seed}_{schedule}"))
     print_table(results)
+    threshold_free = tfree.pooled(results, PHASES)
+    tfree.print_table(threshold_free, PHASES)
     wall = time.perf_counter() - started
     report = {
         "benchmark": "seismic_s_phase",
@@ -737,7 +881,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
         "data": data_tag,
         "synthetic_config": dataclasses.asdict(SyntheticConfig(**args.synthetic)) if args.data_kind == "synthetic" else None,
         "environment": {
-            "device": device_name(args.device),
+            "device": device_name(args.device), "device_info": device_info(args.device),
             "threads": args.threads, "torch": torch.__version__, "python": platform.python_version(),
             "commit": commit, "cpu_count": os.cpu_count(),
             # other jobs sharing the CPU slow a run down: the 1/5/15-min load averages at the start and end
@@ -748,13 +892,20 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
         "run_devices": sorted({str(r.get("device")) for r in results}),
         "run_commands": sorted({str(r.get("command")) for r in results}),
         "summary": summarise(results),
+        # precision-recall measures of every arm pooled over seeds, and the critic arms' gains over the best baseline
+        "threshold_free": threshold_free,
         "runs": results,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     if not args.no_figures:
         report["figures"] = figures(args, results, out.parent, stem)
+        if args.publish:  # the docs show some of these figures: their copies are refreshed too
+            for written in map(Path, report["figures"]):
+                twin = ROOT / "docs" / "figures" / written.name
+                if twin.is_file():
+                    shutil.copyfile(written if written.is_absolute() else ROOT / written, twin)
     out.write_text(json.dumps(report, indent=1, default=_json_default))
-    print(f"wrote {out}")
+    print(f"wrote {out}" + ("" if args.publish or args.out else " (pass --publish to refresh the committed results instead)"))
     print(f"wall time: {wall:.0f} s ({wall / 60:.1f} min) on {report['environment']['device']}")
     return report
 
@@ -779,7 +930,8 @@ def _git_commit() -> str | None:
         return os.environ["SHAPELOSS_GIT_COMMIT"]
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "shapeloss", "benchmarks/seismic_s_phase.py"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "shapeloss", "benchmarks/seismic_s_phase.py",
+                                "benchmarks/seismic_arms.py", "benchmarks/seismic_threshold_free.py"],
                                cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
         return sha + ("-dirty" if dirty else "") if sha else None
     except (OSError, subprocess.SubprocessError):

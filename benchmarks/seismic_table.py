@@ -1,12 +1,13 @@
 #!/usr/bin/env python
-"""Print the markdown tables of docs/seismic.md from result JSONs of ``seismic_s_phase.py``.
+"""The markdown tables of docs/seismic.md, rendered from result JSONs of ``seismic_s_phase.py``.
 
 Usage::
 
     python benchmarks/seismic_table.py benchmarks/results/seismic_s_phase_synthetic_quick_3seeds.json
 
 One row per arm and run, the ratios with their 95 % bootstrap intervals on the ShapeLoss row,
-then the per-schedule summary over seeds (mean, min-max) and the synthetic targets.
+then the per-schedule summary over seeds (mean, min-max) and the synthetic targets. The pages'
+blocks built on these (``benchmarks/_docs_seismic.py``) are kept by ``benchmarks/docs_tables.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ HEAD = ("| schedule | seed | arm | effective P | effective S (share) | S band sh
         "emergent S effective | impulsive S effective | S F1 @0.5 | S F1 @dev thr. | S ratio [95% CI] | P ratio [95% CI] | trained on |")
 
 
+def bound(x: float) -> str:
+    """An interval bound to 2 decimals, or 3 where 2 would move it across 1 (0.996 is not "1.00")."""
+    s = fmt(x)
+    if s in ("n/a", "unbounded"):
+        return s
+    return fmt(x, ".3f") if (x < 1) != (float(s) < 1) or (x > 1) != (float(s) > 1) else s
+
+
 def rows(report: dict) -> list[str]:
     out = []
     for r in report["runs"]:
@@ -35,8 +44,8 @@ def rows(report: dict) -> list[str]:
             pratio = ""
             if arm == "shapeloss":
                 c = r["comparison"]
-                ratio = f"{fmt(c['S']['effective_ratio'])} [{fmt(c['S']['ci95'][0])}, {fmt(c['S']['ci95'][1])}]"
-                pratio = f"{fmt(c['P']['effective_ratio'])} [{fmt(c['P']['ci95'][0])}, {fmt(c['P']['ci95'][1])}]"
+                ratio = f"{fmt(c['S']['effective_ratio'])} [{bound(c['S']['ci95'][0])}, {bound(c['S']['ci95'][1])}]"
+                pratio = f"{fmt(c['P']['effective_ratio'])} [{bound(c['P']['ci95'][0])}, {bound(c['P']['ci95'][1])}]"
             out.append(
                 f"| {r['schedule']} | {r['seed']} | {arm} | {p['effective']}/{p['n_labels']} | "
                 f"{s['effective']}/{s['n_labels']} ({fmt(s['effective_share'])}) | {fmt(s['band_share'])} | {fmt(s['median_height'])} | "
@@ -59,6 +68,11 @@ def summary(report: dict) -> list[str]:
     return out
 
 
+def table(report: dict) -> str:
+    """The per-run table: header, separator and one row per arm and run."""
+    return "\n".join([HEAD, "|" + "---|" * (HEAD.count(" | ") + 1)] + rows(report))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", help="result JSONs written by benchmarks/seismic_s_phase.py")
@@ -67,9 +81,7 @@ def main(argv: list[str]) -> None:
             parser.error(f"paths: expected an existing result JSON, got {path!r}")
         report = json.loads(Path(path).read_text())
         print(f"\n{path}\n")
-        print(HEAD)
-        print("|" + "---|" * HEAD.count(" | ") + "---|")
-        print("\n".join(rows(report)))
+        print(table(report))
         print()
         print("\n".join(summary(report)))
 

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import provenance  # noqa: E402
 from edges_rivals import RIVALS, print_table, rival_loss, summarise, tuned_1d, tuned_2d  # noqa: E402
+from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -105,7 +106,7 @@ def train(arm: str, model: nn.Module, dims: int, batches, args: argparse.Namespa
     loss = ShapeLoss(base_loss(arm, args), critic, weight=args.weight, adversarial=adversarial)
     g_opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     d_opt = torch.optim.Adam(critic.parameters(), lr=args.d_lr, betas=(0.5, 0.999)) if adversarial else None
-    trainer = AdversarialTrainer(model, loss, g_opt, d_opt, progress=False, divergence_window=0)
+    trainer = AdversarialTrainer(model, loss, g_opt, d_opt, progress=args.progress, divergence_window=0)
     t0 = time.perf_counter()
     rows = trainer.fit(batches, args.steps)
     tail = rows[-50:]
@@ -402,10 +403,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="2D critic: a PatchGAN (width 16, depth 2) or a global one (width 16, depth 4)")
     p.add_argument("--n-examples", type=int, default=4)
     p.add_argument("--no-figures", dest="figures", action="store_false")
-    p.add_argument("--figure-dir", default=str(ROOT / "docs" / "figures"))
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "synthetic_edges.json"))
-    p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args(argv)
+    p.add_argument("--figure-dir", help="where figures go (default: the run folder; docs/figures with --publish)")
+    add_run_arguments(p, publish="benchmarks/results/synthetic_edges.json and docs/figures/edges_*_examples.png")
+    args = parse_checked(p, argv)
     if args.smoke:
         args.steps, args.steps_2d, args.test_size, args.test_size_2d = 3, 2, 16, 4
         args.val_size, args.val_size_2d = 8, 4
@@ -416,11 +416,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    args.threads = apply_threads(args.threads)
+    path, figure_dir = output_paths("synthetic_edges", "synthetic_edges.json", out=args.out, run_dir=args.run_dir, publish=args.publish,
+                                    published=ROOT / "benchmarks" / "results" / "synthetic_edges.json",
+                                    published_figures=ROOT / "docs" / "figures")
+    args.figure_dir = args.figure_dir or str(figure_dir)
     command, commit, dirty = provenance(__file__, argv)
     out = {"command": command, "commit": commit, "uncommitted_files": dirty, "torch": torch.__version__,
            "python": platform.python_version(), "threads": args.threads, "seeds": args.seeds,
-           "settings": {k: v for k, v in vars(args).items() if k not in ("out", "figure_dir")}}
+           "settings": {k: v for k, v in vars(args).items() if k not in ("out", "figure_dir", "run_dir", "publish", "progress")}}
     t0 = time.perf_counter()
     if 1 in args.dims:
         out["edges_1d"] = run_1d(args)
@@ -430,8 +434,6 @@ def main(argv=None) -> dict:
         out["edges_2d"] = run_2d(args)
         print_table(f"2D edges ({len(args.seeds)} seeds, {args.test_size_2d} test images)", out["edges_2d"]["summary"])
     out["seconds"] = time.perf_counter() - t0
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_clean(out), indent=1))
     print(f"\nwrote {path} in {out['seconds']:.0f} s")
     return out

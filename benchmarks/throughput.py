@@ -35,10 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _provenance import provenance  # noqa: E402
+from _provenance import device_info, provenance  # noqa: E402
 
 from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
 from shapeloss.functional import generator_adversarial_term  # noqa: E402
+from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
 
 PRESETS = ("compact", "light", "global", "patch", "reference")
@@ -370,33 +371,35 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=8, help="timed steps per configuration")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--length", type=int, default=3001)
-    parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--pick-hours", type=float, default=1.0)
     parser.add_argument("--overlap", type=int, default=1500)
     parser.add_argument("--no-malloc-keep", dest="malloc_keep", action="store_false",
                         help="skip the BCE-only and compact steps rerun with glibc keeping freed memory (Linux)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one batch size, 2 steps")
-    parser.add_argument("--out", default=None)
-    args = parser.parse_args(argv)
+    add_run_arguments(parser, publish="benchmarks/results/throughput_<device>.json")
+    args = parse_checked(parser, argv)
+    args.threads = apply_threads(args.threads)
     if args.smoke:
         args.batch_sizes, args.steps, args.warmup, args.presets, args.pick_hours = [2], 2, 1, ["light"], 0.02
         args.length = 1001
-    out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / (
-        "throughput_smoke.json" if args.smoke else f"throughput_{args.device.split(':')[0]}.json")
+    name = "throughput_smoke.json" if args.smoke else f"throughput_{args.device.split(':')[0]}.json"
+    out, _ = output_paths("throughput", name, out=args.out, run_dir=args.run_dir, publish=args.publish,
+                          published=ROOT / "benchmarks" / "results" / name)
 
     rows = []
-    for batch_size in args.batch_sizes:
-        configs = [(None, 1)] + [(p, k) for p in args.presets for k in args.d_every]
-        for preset, d_every in configs:
-            if preset is None and d_every != 1:
-                continue
-            kwargs = dict(preset=preset, batch_size=batch_size, steps=args.steps, warmup=args.warmup,
-                          length=args.length, device=args.device, threads=args.threads, d_every=d_every)
-            row = isolated(kwargs)
-            rows.append(row)
-            print(f"  batch {batch_size:4d} {row.get('preset'):10s} d_every={d_every}: "
-                  f"{row.get('seconds_per_step', float('nan')):.3f} s/step {row.get('error', '')}", flush=True)
+    configs = [(b, p, k) for b in args.batch_sizes for p, k in [(None, 1)] + [(p, k) for p in args.presets for k in args.d_every]
+               if not (p is None and k != 1)]
+    bar = Progress(len(configs), desc="training configurations", unit="config", enabled=args.progress, quiet=False)
+    for n, (batch_size, preset, d_every) in enumerate(configs, 1):
+        kwargs = dict(preset=preset, batch_size=batch_size, steps=args.steps, warmup=args.warmup,
+                      length=args.length, device=args.device, threads=args.threads, d_every=d_every)
+        row = isolated(kwargs)
+        rows.append(row)
+        bar.update(n)
+        bar.write(f"  batch {batch_size:4d} {row.get('preset'):10s} d_every={d_every}: "
+                  f"{row.get('seconds_per_step', float('nan')):.3f} s/step {row.get('error', '')}")
+    bar.close()
     # BCE-only and the default critic again, with glibc told to keep freed memory
     allocator = []
     if args.malloc_keep and platform.system() == "Linux":
@@ -454,11 +457,10 @@ def main(argv: list[str] | None = None) -> dict:
     command, commit, uncommitted = provenance(__file__, argv)
     result = {
         "command": command, "commit": commit, "uncommitted_files": uncommitted,
-        "device": args.device if args.device == "cpu" else torch.cuda.get_device_name(0),
+        "device": args.device if args.device == "cpu" else torch.cuda.get_device_name(0), "device_info": device_info(args.device),
         "threads": args.threads, "torch": torch.__version__, "platform": platform.platform(),
         "length": args.length, "training": rows, "training_malloc_keep": allocator, "data": data, "picking": picking,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print("\n| batch | critic | d_every | s/step | x BCE | x BCE (paired) | windows/s | peak MB | G fwd/step | within bound | "
           "within bound (paired) | within bound (in step) |")

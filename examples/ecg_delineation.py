@@ -29,6 +29,7 @@ from shapeloss.ecg import (
 )
 from shapeloss.ecg.dataset import build_lead_set, sample_windows
 from shapeloss.nets import UNet1d
+from shapeloss.runs import add_run_arguments, apply_threads
 from shapeloss.training import AdversarialTrainer
 
 
@@ -36,8 +37,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--leads", nargs="+", default=["ii"], help="leads to train and test on")
+    add_run_arguments(parser, out=False)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    apply_threads(args.threads)
     torch.manual_seed(0)
 
     root = default_ludb_root()
@@ -58,7 +60,7 @@ def main() -> None:
         loss,
         g_optimizer=torch.optim.Adam(model.parameters(), lr=1e-3),
         d_optimizer=torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999)),
-        progress=False,
+        progress=args.progress,
     )
     trainer.fit(lambda step: sample_windows(train, 16, 1024, np.random.default_rng(step)), steps=args.steps)
 

@@ -10,7 +10,7 @@
 
 Usage::
 
-    python examples/seismic_picker.py                       # ~600 steps, a few minutes on 2 cores
+    python examples/seismic_picker.py                       # 600 steps, with a progress bar on a terminal
     python examples/seismic_picker.py --steps 2000 --device cuda
     python examples/seismic_picker.py --checkpoint ~/.cache/shapeloss/seismic_s_phase/<run>/seed0_branch/shapeloss.pt
 
@@ -29,13 +29,14 @@ import torch
 from shapeloss import ShapeLoss, label_prior
 from shapeloss.checkpoint import load_checkpoint
 from shapeloss.discriminators import build_discriminator
+from shapeloss.runs import Progress, add_run_arguments, apply_threads
 from shapeloss.seed import seed_everything
 from shapeloss.seismic import PhaseNet, SyntheticBatches, synthetic_record, synthetic_windows
 from shapeloss.seismic.annotate import annotate
 from shapeloss.training import AdversarialTrainer
 
 
-def train(steps: int, batch_size: int, device: str, seed: int) -> PhaseNet:
+def train(steps: int, batch_size: int, device: str, seed: int, progress: bool | None = None) -> PhaseNet:
     seed_everything(seed)
     # Start the output at the label prior (about 1.7 % P, 1.7 % S): see docs/seismic.md, "The seed-1 failure".
     model = PhaseNet(output_prior=label_prior(torch.from_numpy(synthetic_windows(64, seed=seed + 10**6).labels)))
@@ -45,14 +46,12 @@ def train(steps: int, batch_size: int, device: str, seed: int) -> PhaseNet:
         model, loss,
         torch.optim.Adam(model.parameters(), lr=1e-3),
         torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.999)),
-        device=device,
+        device=device, progress=False,
     )
     data = SyntheticBatches(batch_size, seed=seed)  # batch k depends only on (seed, k)
-    started = time.perf_counter()
-    for start in range(0, steps, 100):
-        trainer.fit(data, min(start + 100, steps))
-        print(f"step {trainer.step_count:5d}  BCE {trainer.metrics[-1]['base']:.4f}  "
-              f"({time.perf_counter() - started:.0f} s)", flush=True)
+    with Progress(steps, desc="training PhaseNet", enabled=progress) as bar:  # one line at the end off a terminal
+        trainer.callbacks.append(lambda t, m: bar.update(t.step_count, {"BCE": m["base"]} if "base" in m else None))
+        trainer.fit(data, steps)
     return model
 
 
@@ -65,10 +64,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=8)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    add_run_arguments(parser, out=False)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    apply_threads(args.threads)
 
     if args.checkpoint:
         model = PhaseNet()
@@ -76,7 +75,7 @@ def main() -> None:
         model.to(args.device)
         print(f"loaded {args.checkpoint}")
     else:
-        model = train(args.steps, args.batch_size, args.device, args.seed)
+        model = train(args.steps, args.batch_size, args.device, args.seed, args.progress)
 
     record = synthetic_record(duration_s=60.0 * args.minutes, n_events=args.events, seed=args.seed + 1)
     started = time.perf_counter()

@@ -20,6 +20,7 @@ from shapeloss.discriminators import build_discriminator
 from shapeloss.edges import make_onset_burst
 from shapeloss.metrics import suppression_report
 from shapeloss.nets import UNet1d
+from shapeloss.runs import add_run_arguments, apply_threads
 from shapeloss.training import AdversarialTrainer
 
 
@@ -27,8 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--jitter", type=float, default=6.0, help="label timing jitter, samples")
+    add_run_arguments(parser, out=False)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    apply_threads(args.threads)
     torch.manual_seed(0)
 
     def batch(step: int):
@@ -47,7 +49,7 @@ def main() -> None:
             loss,
             g_optimizer=torch.optim.Adam(model.parameters(), lr=1e-3),
             d_optimizer=torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999)),
-            progress=False,
+            progress=args.progress,
         )
         trainer.fit(batch, steps=args.steps)
         probs = trainer.predict(test.signals)

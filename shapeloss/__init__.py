@@ -14,13 +14,16 @@ Public API::
     functional                          the pure functions behind the modules
     seed_everything                     reproducible runs
     step_loader                         step-indexed batches prefetched by workers
+    calibration                         fit_calibration, Calibration (post-hoc monotone peak maps)
     metrics                             peaks, matching, effective detections, suppression_report
+    operating_points                    PR curves, best F1, threshold transfer, bootstrap intervals over groups
     diagnostics                         loss landscapes, model-free simulation, histories
     nets                                UNet1d, UNet2d (generic U-Nets returning logits), init_prior_bias
     seismic, ecg, edges, lightning      domain and integration subpackages (import explicitly)
 """
 
-from . import diagnostics, discriminators, errors, functional, metrics, nets, objectives
+from . import calibration, diagnostics, discriminators, errors, functional, metrics, nets, objectives, operating_points
+from .calibration import Calibration, fit_calibration
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
@@ -35,6 +38,14 @@ from .metrics import (
     threshold_sweep,
 )
 from .objectives import AdversarialObjective, get_objective
+from .operating_points import (
+    PickCounts,
+    bootstrap_operating_points,
+    bootstrap_transfer,
+    compare_operating_points,
+    count_picks,
+    threshold_transfer,
+)
 from .seed import seed_everything
 from .training import AdversarialTrainer
 
@@ -61,6 +72,16 @@ __all__ = [
     "pick_metrics",
     "threshold_sweep",
     "bootstrap_ratio",
+    "PickCounts",
+    "count_picks",
+    "bootstrap_operating_points",
+    "compare_operating_points",
+    "threshold_transfer",
+    "bootstrap_transfer",
+    "operating_points",
+    "Calibration",
+    "fit_calibration",
+    "calibration",
     "metrics",
     "diagnostics",
     "nets",

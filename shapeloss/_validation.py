@@ -8,11 +8,14 @@ data are trusted; these run once per public call.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import torch
 
 from .errors import (
+    DtypeMismatchError,
     InvalidArgumentError,
     NonFiniteInputError,
     OutOfDomainError,
@@ -28,7 +31,64 @@ __all__ = [
     "check_weight",
     "check_positive_int",
     "check_choice",
+    "check_bool",
+    "is_real",
+    "is_integer",
+    "check_real",
 ]
+
+
+def is_real(value: object) -> bool:
+    """A real number: Python ``int``/``float`` or a numpy scalar such as ``np.float32(100.0)``.
+
+    Booleans (``True``, ``np.bool_``), complex numbers, strings, arrays and tensors are not.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, (numbers.Real, np.integer, np.floating))
+
+
+def is_integer(value: object) -> bool:
+    """An integer: Python ``int`` or a numpy integer scalar such as ``np.int64(10)`` (bools refused)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, (numbers.Integral, np.integer))
+
+
+def check_real(
+    value: object,
+    name: str,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_inf: bool = False,
+) -> float:
+    """A real number in ``[low, high]`` (or open ends), returned as a Python float.
+
+    NaN is always refused; infinities unless ``allow_inf`` (and the range admits them).
+    """
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    if math.isinf(low) and math.isinf(high):
+        want = "a finite float" if not allow_inf else "a float"
+    elif math.isinf(high):
+        want = f"a float {'>' if low_open else '>='} {low:g}"
+    elif math.isinf(low):
+        want = f"a float {'<' if high_open else '<='} {high:g}"
+    else:
+        want = f"a float in {left}{low:g}, {high:g}{right}"
+    if not is_real(value):
+        raise TypeError(f"{name}: expected {want}, got {type(value).__name__} {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    bad = (
+        math.isnan(number)
+        or (math.isinf(number) and not allow_inf)
+        or number < low or number > high
+        or (low_open and number == low) or (high_open and number == high)
+    )
+    if bad:
+        raise InvalidArgumentError(f"{name}: expected {want}, got {number!r}")
+    return number
 
 
 def _shape(x: torch.Tensor) -> tuple[int, ...]:
@@ -87,7 +147,7 @@ def check_same_batch_and_spatial(a: torch.Tensor, a_name: str, b: torch.Tensor, 
     if a.device != b.device:
         raise InvalidArgumentError(f"{b_name}: expected device {a.device} (that of {a_name}), got {b.device}")
     if a.dtype != b.dtype and a.is_floating_point() and b.is_floating_point():
-        raise TypeError(f"{b_name}: expected dtype {a.dtype} (that of {a_name}), got {b.dtype}")
+        raise DtypeMismatchError(f"{b_name}: expected dtype {a.dtype} (that of {a_name}), got {b.dtype}")
 
 
 def check_finite(x: torch.Tensor, name: str) -> None:
@@ -108,10 +168,11 @@ def check_range(x: torch.Tensor, name: str, low: float, high: float) -> None:
 
 
 def check_weight(value: object, name: str, allow_inf: bool = True) -> float:
-    """A non-negative real number (``inf`` allowed where it means 'base loss only')."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A non-negative real number (``inf`` allowed where it means 'base loss only');
+    numpy scalars accepted, returned as a Python float."""
+    if not is_real(value):
         raise TypeError(f"{name}: expected a non-negative float, got {type(value).__name__} {value!r}")
-    value = float(value)
+    value = float(value)  # type: ignore[arg-type]
     if math.isnan(value) or value < 0 or (math.isinf(value) and not allow_inf):
         want = "a non-negative float (inf allowed)" if allow_inf else "a finite non-negative float"
         raise InvalidArgumentError(f"{name}: expected {want}, got {value!r}")
@@ -119,12 +180,20 @@ def check_weight(value: object, name: str, allow_inf: bool = True) -> float:
 
 
 def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
-    """An integer ``>= minimum`` (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """An integer ``>= minimum`` (bools refused, numpy integers accepted), returned as a Python int."""
+    if not is_integer(value):
         raise TypeError(f"{name}: expected an int >= {minimum}, got {type(value).__name__} {value!r}")
+    value = int(value)  # type: ignore[arg-type]
     if value < minimum:
         raise InvalidArgumentError(f"{name}: expected an int >= {minimum}, got {value}")
     return value
+
+
+def check_bool(value: object, name: str) -> bool:
+    """``True`` or ``False`` (numpy booleans too); ``"no"`` or ``0`` are not silently truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a bool, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def check_choice(value: object, name: str, choices: Iterable[str]) -> str:

@@ -29,8 +29,8 @@ class StepBatches(Dataset):
     def __init__(self, batch_fn: Callable[[int], Any], start: int = 0, stop: int = 2**31 - 1) -> None:
         if not callable(batch_fn):
             raise TypeError(f"batch_fn: expected a callable step -> batch, got {type(batch_fn).__name__}")
-        check_positive_int(start, "start", minimum=0)
-        check_positive_int(stop, "stop", minimum=start + 1)
+        start = check_positive_int(start, "start", minimum=0)
+        stop = check_positive_int(stop, "stop", minimum=start + 1)
         self.batch_fn, self.start, self.stop = batch_fn, start, stop
 
     def __len__(self) -> int:

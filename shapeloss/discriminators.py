@@ -26,8 +26,8 @@ from einops import rearrange
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._validation import check_choice, check_positive_int, check_same_batch_and_spatial, check_tensor
-from .errors import InvalidArgumentError, ShapeMismatchError
+from ._validation import check_choice, check_positive_int, check_same_batch_and_spatial, check_tensor, is_integer
+from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 
 __all__ = [
     "ReferenceCritic1d",
@@ -39,6 +39,13 @@ __all__ = [
 ]
 
 NORMS = ("batch", "instance", "group", "none")
+
+
+def _autocast_enabled(device_type: str) -> bool:
+    try:
+        return bool(torch.is_autocast_enabled(device_type))
+    except TypeError:  # torch < 2.4 takes no argument
+        return bool(torch.is_autocast_enabled() or torch.is_autocast_cpu_enabled())
 
 
 def _conv(dims: int) -> type[nn.Module]:
@@ -68,6 +75,22 @@ class _ConditionalCritic(nn.Module):
     dims: int
     downsample: int = 1
 
+    def _check_against_parameters(self, x: Tensor, name: str) -> None:
+        # a raw "Input type (Half) and bias type (float)" error otherwise; ShapeLoss casts
+        # for the critic, direct callers get this message (autocast does its own casting)
+        param = next(self.parameters(), None)
+        if param is None:
+            return
+        if x.device != param.device:
+            raise InvalidArgumentError(
+                f"{name}: expected device {param.device} (that of the critic's parameters), got {x.device}"
+            )
+        if x.dtype != param.dtype and not _autocast_enabled(x.device.type):
+            raise DtypeMismatchError(
+                f"{name}: expected dtype {param.dtype} (that of the critic's parameters), got {x.dtype}; "
+                "cast the inputs, or the critic with .to(dtype)"
+            )
+
     def _join(self, label: Tensor, condition: Tensor) -> Tensor:
         check_tensor(label, "label", ndim=self.dims + 2)
         check_tensor(condition, "condition", ndim=self.dims + 2)
@@ -80,6 +103,7 @@ class _ConditionalCritic(nn.Module):
             raise ShapeMismatchError(
                 f"condition: expected {self.condition_channels} channel(s), got shape {tuple(condition.shape)}"
             )
+        self._check_against_parameters(label, "label")
         joined = torch.cat([label, condition], dim=1)
         if self.downsample > 1:
             # average pooling keeps a peak's height and width (in coarser units) at a
@@ -122,7 +146,7 @@ def _trunk(
 ) -> tuple[nn.Sequential, int]:
     """``depth`` strided conv blocks, doubling the width up to ``max_width``."""
     if first_stride is not None:
-        check_positive_int(first_stride, "first_stride")
+        first_stride = check_positive_int(first_stride, "first_stride")
     conv = _conv(dims)
     layers: list[nn.Module] = []
     channels = in_channels
@@ -285,7 +309,7 @@ class PatchCritic(_ConditionalCritic):
 
 
 def _check_dims(dims: object) -> int:
-    if dims not in (1, 2) or isinstance(dims, bool):
+    if not is_integer(dims) or int(dims) not in (1, 2):  # 1.0 and True are not dims
         raise InvalidArgumentError(f"dims: expected 1 or 2, got {dims!r}")
     return int(dims)  # type: ignore[arg-type]
 

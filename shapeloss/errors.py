@@ -17,6 +17,7 @@ __all__ = [
     "DataFormatError",
     "NonFiniteLossError",
     "CheckpointError",
+    "DtypeMismatchError",
 ]
 
 
@@ -50,3 +51,8 @@ class NonFiniteLossError(ShapeLossError, RuntimeError):
 
 class CheckpointError(ShapeLossError, RuntimeError):
     """A checkpoint cannot be written or read back."""
+
+
+class DtypeMismatchError(ShapeLossError, TypeError):
+    """Tensors that must share a dtype do not (logits and target, logits and condition,
+    a critic's inputs and its parameters); the message names both sides."""

@@ -33,6 +33,8 @@ import torch.nn.functional as F
 from einops import reduce
 from torch import Tensor, nn
 
+from .errors import InvalidArgumentError, ShapeMismatchError
+
 __all__ = [
     "combine_losses",
     "vanilla_discriminator_loss",
@@ -46,6 +48,10 @@ __all__ = [
     "gradient_penalty",
     "r1_penalty",
     "frozen",
+    "check_base_loss",
+    "activated",
+    "critic_input",
+    "critic_scores",
     "generator_adversarial_term",
     "shape_loss",
     "shape_discriminator_loss",
@@ -57,10 +63,87 @@ def combine_losses(base: Tensor, adversarial: Tensor | None, weight: float) -> T
 
     ``weight = inf`` (or ``adversarial is None``) returns ``base`` itself, exactly:
     the limit of the formula, without the round-off of dividing by a huge number.
+    In float32 and float64 with ``weight <= 1e30`` it is computed exactly as written (the
+    same bits as version 0.1, so committed runs reproduce); in half precision, or with a
+    larger ``weight``, as ``adversarial / (1 + weight) + base * (weight / (1 + weight))``
+    with both coefficients in double precision, so that ``weight * base`` cannot overflow
+    to ``inf`` (1e5 with float16 losses, or 1e308). The choice depends only on the dtype
+    and the weight: no host sync.
     """
+    weight = float(weight)
     if adversarial is None or weight == float("inf"):
         return base
-    return (adversarial + weight * base) / (1.0 + weight)
+    if base.dtype in (torch.float32, torch.float64) and weight <= _DIRECT_MIX_MAX_WEIGHT:
+        return (adversarial + weight * base) / (1.0 + weight)
+    return adversarial * (1.0 / (1.0 + weight)) + base * (weight / (1.0 + weight))
+
+
+#: Above this weight (or in half precision) :func:`combine_losses` uses its overflow-safe form.
+_DIRECT_MIX_MAX_WEIGHT = 1e30
+
+
+def check_base_loss(base: object) -> Tensor:
+    """The base loss's value must be a scalar tensor (``reduction="mean"`` or ``"sum"``).
+
+    A Python float carries no gradient and a per-element loss (``reduction="none"``)
+    cannot be mixed with the critic's scalar term, so both are refused.
+    """
+    if not isinstance(base, Tensor):
+        raise TypeError(
+            f"base_loss: expected a scalar tensor (a torch loss of the logits), got {type(base).__name__} {base!r}"
+        )
+    if base.numel() != 1:
+        raise ShapeMismatchError(
+            f"base_loss: expected a scalar tensor (use reduction='mean' or 'sum'), got shape {tuple(base.shape)}"
+        )
+    return base
+
+
+def activated(activation: Callable[[Tensor], Tensor], logits: Tensor) -> Tensor:
+    """``activation(logits)``, checked: a floating tensor of the logits' shape."""
+    out = activation(logits)
+    if not isinstance(out, Tensor) or not out.is_floating_point():
+        got = f"dtype {out.dtype}" if isinstance(out, Tensor) else type(out).__name__
+        raise TypeError(f"activation: expected a floating-point tensor of the logits' shape, got {got}")
+    if out.shape != logits.shape:
+        raise ShapeMismatchError(
+            f"activation: expected an output of the logits' shape {tuple(logits.shape)}, got {tuple(out.shape)}"
+        )
+    return out
+
+
+def critic_input(x: Tensor, discriminator: nn.Module, name: str) -> Tensor:
+    """``x`` in the dtype of the critic's parameters; a critic on another device is refused.
+
+    Half-precision logits with a float32 critic (or float64 with float32) are cast to the
+    critic's dtype, as autocast would: the critic's parameters decide its arithmetic.
+    """
+    param = next((p for p in discriminator.parameters() if p.is_floating_point()), None)
+    if param is None:
+        return x
+    if param.device != x.device:
+        raise InvalidArgumentError(
+            f"discriminator: expected parameters on device {x.device} (that of {name}), got {param.device}"
+        )
+    return x if x.dtype == param.dtype else x.to(param.dtype)
+
+
+def critic_scores(discriminator: nn.Module, label: Tensor, condition: Tensor) -> Tensor:
+    """``discriminator(label, condition)``, checked: a floating tensor ``(B, *)``."""
+    scores = discriminator(label, condition)
+    if not isinstance(scores, Tensor):
+        raise TypeError(
+            f"discriminator: expected scores as one tensor (B, *), got {type(scores).__name__}"
+            + (" (return only the scores, not extra features)" if isinstance(scores, (tuple, list)) else "")
+        )
+    if not scores.is_floating_point():
+        raise TypeError(f"discriminator: expected floating-point scores (raw, unbounded), got dtype {scores.dtype}")
+    if scores.ndim == 0 or scores.shape[0] != label.shape[0]:
+        raise ShapeMismatchError(
+            f"discriminator: expected scores (B, *) with B={label.shape[0]} (one or more per sample), "
+            f"got shape {tuple(scores.shape)}"
+        )
+    return scores
 
 
 # --- objectives -------------------------------------------------------------
@@ -126,7 +209,7 @@ def gradient_penalty(
     alpha_shape = (real.shape[0],) + (1,) * (real.ndim - 1)
     alpha = torch.rand(alpha_shape, device=real.device, dtype=real.dtype, generator=generator)
     mixed = (alpha * real.detach() + (1.0 - alpha) * fake.detach()).requires_grad_(True)
-    scores = discriminator(mixed, condition)
+    scores = critic_scores(discriminator, mixed, condition)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
     norm = _per_sample_grad_norm_sq(grad).add(1e-12).sqrt()
     return (norm - 1.0).pow(2).mean()
@@ -135,7 +218,7 @@ def gradient_penalty(
 def r1_penalty(discriminator: nn.Module, real: Tensor, condition: Tensor) -> Tensor:
     """R1 penalty on real samples (Mescheder et al., 2018): ``E[||grad_x D(x_real, c)||^2] / 2``."""
     real = real.detach().requires_grad_(True)
-    scores = discriminator(real, condition)
+    scores = critic_scores(discriminator, real, condition)
     (grad,) = torch.autograd.grad(scores.sum(), real, create_graph=True)
     return 0.5 * _per_sample_grad_norm_sq(grad).mean()
 
@@ -174,7 +257,10 @@ def generator_adversarial_term(
         ``(loss, fake_scores)``.
     """
     with frozen(discriminator):
-        fake_scores = discriminator(probabilities, condition)
+        fake_scores = critic_scores(
+            discriminator, critic_input(probabilities, discriminator, "logits"),
+            critic_input(condition, discriminator, "logits"),
+        )
     return generator_loss(fake_scores), fake_scores
 
 
@@ -206,13 +292,25 @@ def shape_loss(
     Returns:
         ``(total, parts)`` with ``parts`` holding ``base``, ``adversarial`` and
         ``fake_score`` (mean raw score), detached, where they were computed.
+
+    Raises:
+        TypeError, ShapeMismatchError, InvalidArgumentError: the base loss is not a scalar
+            tensor or drops the logits' gradient; the activation changes the shape; the
+            critic is on another device or returns something other than scores ``(B, *)``.
+            What the critic sees is cast to the dtype of its parameters.
     """
-    base = base_loss(logits, target)
+    base = check_base_loss(base_loss(logits, target))
+    if torch.is_grad_enabled() and logits.requires_grad and not base.requires_grad:
+        # e.g. a loss of logits.detach() or a re-created tensor: the net would get no base gradient
+        raise InvalidArgumentError(
+            "base_loss: expected a loss that carries the logits' gradient, got a tensor without grad_fn "
+            "(does it detach the logits or build a new tensor?)"
+        )
     parts: dict[str, Tensor] = {"base": base.detach()}
     if discriminator is None or weight == float("inf"):
         return base, parts
     adversarial, fake_scores = generator_adversarial_term(
-        activation(logits), condition, discriminator, generator_loss
+        activated(activation, logits), condition, discriminator, generator_loss
     )
     parts["adversarial"] = adversarial.detach()
     parts["fake_score"] = fake_scores.detach().mean()
@@ -236,9 +334,11 @@ def shape_discriminator_loss(
         ``(loss, parts)`` with ``discriminator``, ``real_score``, ``fake_score``
         (mean raw scores) and, where used, ``gradient_penalty`` / ``r1``.
     """
-    fake = probabilities.detach()
-    real_scores = discriminator(target, condition)
-    fake_scores = discriminator(fake, condition)
+    fake = critic_input(probabilities.detach(), discriminator, "logits")
+    target = critic_input(target, discriminator, "logits")
+    condition = critic_input(condition, discriminator, "logits")
+    real_scores = critic_scores(discriminator, target, condition)
+    fake_scores = critic_scores(discriminator, fake, condition)
     loss = discriminator_loss(real_scores, fake_scores)
     parts: dict[str, Tensor] = {
         "real_score": real_scores.detach().mean(),

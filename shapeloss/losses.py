@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from . import functional as Fn
 from ._validation import (
+    check_bool,
     check_choice,
     check_finite,
     check_range,
@@ -31,7 +32,7 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
-from .errors import InvalidArgumentError
+from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
 __all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
@@ -109,6 +110,15 @@ class ShapeLoss(nn.Module):
         validate: check shapes, finiteness and target range on every call.
             Each check costs a host sync; turn off once a pipeline is trusted.
 
+    Numbers may be Python or numpy scalars (``np.float32(100.0)``). What the critic sees
+    (probabilities, labels, condition) is cast to the dtype of the critic's parameters, so
+    half-precision logits work with a float32 critic; a critic on another device than the
+    logits raises :class:`~shapeloss.errors.InvalidArgumentError` naming both. The base loss
+    must return a scalar tensor (``reduction="mean"`` or ``"sum"``) that carries the logits'
+    gradient when one is wanted, and the critic one
+    floating-point tensor of scores ``(B, *)`` (not a tuple with features). With
+    ``activation="softmax"`` the logits need at least two channels.
+
     Shapes:
         logits: ``(B, C, L)`` or ``(B, C, H, W)``, raw network outputs.
         target: same shape as ``logits``, labels on the probability scale
@@ -151,10 +161,10 @@ class ShapeLoss(nn.Module):
         self.objective = get_objective(objective)
         self.activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", "callable")
         self._activation = resolve_activation(activation)
-        self.adversarial = bool(adversarial)
+        self.adversarial = check_bool(adversarial, "adversarial")
         self.gp_weight = check_weight(gp_weight, "gp_weight", allow_inf=False)
         self.r1_weight = check_weight(r1_weight, "r1_weight", allow_inf=False)
-        self.validate = bool(validate)
+        self.validate = check_bool(validate, "validate")
         self.last = ShapeLossParts()
 
     @property
@@ -166,6 +176,39 @@ class ShapeLoss(nn.Module):
         """Map logits to the labels' scale (what the critic sees)."""
         return self._activation(logits)
 
+    def _check_softmax(self, logits: object, critic_used: bool) -> None:
+        # a softmax over one channel is 1.0 everywhere: the critic would see a constant
+        # and give no gradient, silently; cheap (no host sync), so checked even without validate
+        if (critic_used and self.activation_name == "softmax" and isinstance(logits, Tensor)
+                and logits.ndim >= 2 and logits.shape[1] == 1):
+            raise ShapeMismatchError(
+                "logits: expected at least 2 channels with activation='softmax' (a softmax over one channel "
+                "is 1.0 everywhere, so the critic would see a constant), got 1 channel; use activation='sigmoid'"
+            )
+
+    def _check_against_critic(self, logits: object, condition: object) -> None:
+        # the critic would blame its own 'label' for what the caller passed as logits;
+        # cheap shape checks against what our critics declare (dims, channels)
+        critic = self.discriminator
+        if not isinstance(logits, Tensor) or critic is None:
+            return
+        dims = getattr(critic, "dims", None)
+        if isinstance(dims, int) and logits.ndim != dims + 2:
+            raise ShapeMismatchError(
+                f"logits: expected a {dims + 2}-D tensor for the {dims}-D critic {type(critic).__name__}, "
+                f"got shape {tuple(logits.shape)} ({logits.ndim}-D)"
+            )
+        channels = getattr(critic, "label_channels", None)
+        if isinstance(channels, int) and logits.ndim >= 2 and logits.shape[1] != channels:
+            raise ShapeMismatchError(
+                f"logits: expected {channels} channel(s) (the critic's label_channels), got shape {tuple(logits.shape)}"
+            )
+        channels = getattr(critic, "condition_channels", None)
+        if isinstance(channels, int) and isinstance(condition, Tensor) and condition.ndim >= 2 and condition.shape[1] != channels:
+            raise ShapeMismatchError(
+                f"condition: expected {channels} channel(s) (the critic's condition_channels), got shape {tuple(condition.shape)}"
+            )
+
     def _check(self, logits: Tensor, target: Tensor, condition: Tensor | None) -> None:
         if not self.validate:
             return
@@ -173,7 +216,7 @@ class ShapeLoss(nn.Module):
         check_tensor(target, "target")
         check_same_shape(logits, "logits", target, "target")
         if target.dtype != logits.dtype:
-            raise TypeError(f"target: expected dtype {logits.dtype} (that of logits), got {target.dtype}")
+            raise DtypeMismatchError(f"target: expected dtype {logits.dtype} (that of logits), got {target.dtype}")
         if target.device != logits.device:
             raise InvalidArgumentError(f"target: expected device {logits.device} (that of logits), got {target.device}")
         check_finite(logits, "logits")
@@ -193,7 +236,10 @@ class ShapeLoss(nn.Module):
         No gradient reaches the discriminator's parameters from this call.
         ``condition`` may be omitted when the critic is off.
         """
+        self._check_softmax(logits, self.uses_discriminator)
         self._check(logits, target, condition)
+        if self.uses_discriminator:
+            self._check_against_critic(logits, condition)
         total, parts = Fn.shape_loss(
             logits, target, condition,  # type: ignore[arg-type]
             base_loss=self.base_loss,
@@ -218,11 +264,13 @@ class ShapeLoss(nn.Module):
         """
         if self.discriminator is None:
             raise TypeError("discriminator: expected an nn.Module to compute discriminator_loss, got None")
+        self._check_softmax(logits, True)
         self._check(logits, target, condition)
+        self._check_against_critic(logits, condition)
         if condition is None:
             raise TypeError("condition: expected a tensor (the critic's conditioning input), got None")
         loss, parts = Fn.shape_discriminator_loss(
-            self._activation(logits.detach()), target, condition,
+            Fn.activated(self._activation, logits.detach()), target, condition,
             discriminator=self.discriminator,
             discriminator_loss=self.objective.discriminator_loss,
             gp_weight=self.gp_weight if self.objective.needs_gradient_penalty else 0.0,

@@ -22,7 +22,12 @@ Two families of numbers:
 
 Peak finding follows ``scipy.signal.find_peaks`` (scipy is not a dependency):
 a peak is a sample (the middle of a flat top) strictly higher than its
-neighbours on both sides; the first and last sample are never peaks.
+neighbours on both sides. :func:`find_peaks` never counts the first and last
+sample (as scipy); the matching (:func:`label_peaks`, :func:`best_peak_near_labels`,
+:func:`effective_detections`, the suppression report, :func:`pick_metrics`,
+:func:`threshold_sweep`) also counts an edge sample (or an edge plateau, at the
+edge) that is strictly higher than its one neighbour: an event cut by the
+window's border must not vanish from the counts.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ from ._validation import (
     check_range,
     check_same_shape,
     check_tensor,
+    is_integer,
+    is_real,
 )
 from .errors import InvalidArgumentError, ShapeMismatchError
 
@@ -93,7 +100,7 @@ def _pair(predictions: object, labels: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _unit_interval(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+    if not is_real(value):
         raise TypeError(f"{name}: expected a float in [0, 1], got {type(value).__name__} {value!r}")
     value = float(value)
     if not 0.0 <= value <= 1.0:
@@ -129,15 +136,17 @@ def _positions(x: object, name: str) -> np.ndarray:
 # --------------------------------------------------------------------------- peak finding
 
 
-def _local_maxima(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _local_maxima(rows: np.ndarray, edges: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """All local maxima of the rows of a 2-D array, as (row, position) index arrays.
 
-    A flat top counts once, at its middle (rounded down), as in scipy; edges never count.
-    Vectorised over rows: runs of equal values are found on the flattened array
-    with a new run forced at every row start.
+    A flat top counts once, at its middle (rounded down), as in scipy; edges count
+    only with ``edges=True``: a first (last) run strictly higher than the run after
+    (before) it is a maximum at the first (last) sample. Results are sorted by
+    (row, position). Vectorised over rows: runs of equal values are found on the
+    flattened array with a new run forced at every row start.
     """
     n_rows, length = rows.shape
-    if length < 3:
+    if length < (2 if edges else 3):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     flat = rows.reshape(-1)
@@ -158,6 +167,10 @@ def _local_maxima(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     higher_right[:-1] = values[:-1] > values[1:]
     is_peak = same_row_left & same_row_right & higher_left & higher_right
     middle = (starts[is_peak] + ends[is_peak]) // 2
+    if edges:
+        left_edge = ~same_row_left & same_row_right & higher_right
+        right_edge = ~same_row_right & same_row_left & higher_left
+        middle = np.sort(np.concatenate([middle, starts[left_edge], ends[right_edge]]))
     return middle // length, middle % length
 
 
@@ -201,10 +214,10 @@ def _select_by_distance(
 
 
 def _peaks_2d(
-    rows: np.ndarray, height: float, distance: int
+    rows: np.ndarray, height: float, distance: int, edges: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, position, value) of the peaks of each row, filtered by height and distance, sorted."""
-    row, pos = _local_maxima(rows)
+    row, pos = _local_maxima(rows, edges)
     value = rows[row, pos]
     above = value >= height
     row, pos, value = row[above], pos[above], value[above]
@@ -214,7 +227,7 @@ def _peaks_2d(
     return row[order], pos[order], value[order]
 
 
-def find_peaks(trace: object, height: float = 0.0, distance: int = 1) -> np.ndarray:
+def find_peaks(trace: object, height: float = 0.0, distance: int = 1, edges: bool = False) -> np.ndarray:
     """Local maxima of a 1-D trace, as sample indices in increasing order.
 
     Args:
@@ -222,10 +235,13 @@ def find_peaks(trace: object, height: float = 0.0, distance: int = 1) -> np.ndar
         height: keep peaks whose value is ``>= height``.
         distance: keep peaks at least ``distance`` samples apart; when two are
             closer, the higher one wins (the earlier one on a tie).
+        edges: also count the first (last) sample when it is strictly higher than
+            the samples after (before) it, as the matching functions do.
 
     Returns:
         ``np.ndarray`` of int64 positions. A flat top counts once, at its
-        middle; the first and last samples are never peaks (as in scipy).
+        middle; the first and last samples are never peaks (as in scipy) unless
+        ``edges=True``.
 
     Example:
         >>> find_peaks(np.array([0, 1, 0, 0.5, 0, 0.8, 0]), height=0.6, distance=1).tolist()
@@ -233,12 +249,12 @@ def find_peaks(trace: object, height: float = 0.0, distance: int = 1) -> np.ndar
     """
     t = check_tensor(_as_float_tensor(trace, "trace"), "trace", ndim=1, allow_empty=True)
     check_finite(t, "trace")
-    if isinstance(height, bool) or not isinstance(height, (int, float, np.floating, np.integer)):
+    if not is_real(height):
         raise TypeError(f"height: expected a float, got {type(height).__name__} {height!r}")
     if math.isnan(float(height)):
         raise InvalidArgumentError(f"height: expected a number, got {height!r}")
     distance = check_positive_int(distance, "distance")
-    _, pos, _ = _peaks_2d(t.numpy()[None, :], float(height), distance)
+    _, pos, _ = _peaks_2d(t.numpy()[None, :], float(height), distance, bool(edges))
     return pos
 
 
@@ -322,7 +338,7 @@ def label_peaks(labels: object, label_threshold: float = 0.5, distance: int = 1)
     label_threshold = _unit_interval(label_threshold, "label_threshold")
     distance = check_positive_int(distance, "distance")
     b, c, length = y.shape
-    row, pos, _ = _peaks_2d(y.reshape(b * c, length), label_threshold, distance)
+    row, pos, _ = _peaks_2d(y.reshape(b * c, length), label_threshold, distance, edges=True)
     split = np.split(pos, np.searchsorted(row, np.arange(1, b * c)))
     return [split[i * c : (i + 1) * c] for i in range(b)]
 
@@ -357,7 +373,7 @@ class NearbyPeaks:
 def _nearby(p: np.ndarray, y: np.ndarray, tolerance: int, label_threshold: float, distance: int) -> NearbyPeaks:
     b, c, length = p.shape
     rows_p = p.reshape(b * c, length)
-    row, pos, _ = _peaks_2d(y.reshape(b * c, length), label_threshold, distance)
+    row, pos, _ = _peaks_2d(y.reshape(b * c, length), label_threshold, distance, edges=True)
     # Window offsets ordered 0, -1, +1, -2, +2, ... so that argmax breaks ties towards the label.
     steps = np.arange(1, tolerance + 1)
     offsets = np.concatenate(([0], np.stack([-steps, steps], axis=1).reshape(-1)))
@@ -366,7 +382,7 @@ def _nearby(p: np.ndarray, y: np.ndarray, tolerance: int, label_threshold: float
     idx_c = np.clip(idx, 0, length - 1)
     values = rows_p[row[:, None], idx_c]
     peak_mask = np.zeros(rows_p.shape, dtype=bool)
-    mr, mp = _local_maxima(rows_p)
+    mr, mp = _local_maxima(rows_p, edges=True)
     peak_mask[mr, mp] = True
     is_peak = peak_mask[row[:, None], idx_c] & valid
     has_peak = is_peak.any(axis=1)
@@ -565,6 +581,8 @@ def suppression_report(
     """
     p, y = _pair(predictions, labels)
     threshold = _unit_interval(threshold, "threshold")
+    if isinstance(band, np.ndarray) and band.shape == (2,):
+        band = tuple(band.tolist())
     if not isinstance(band, (tuple, list)) or len(band) != 2:
         raise InvalidArgumentError(f"band: expected a pair (low, high), got {band!r}")
     low = _unit_interval(band[0], "band[0]")
@@ -652,9 +670,9 @@ def _picking_inputs(predictions, labels, tolerance, distance, label_threshold):
     label_threshold = _unit_interval(label_threshold, "label_threshold")
     b, c, length = p.shape
     rows_p = p.reshape(b * c, length)
-    row, pos = _local_maxima(rows_p)
+    row, pos = _local_maxima(rows_p, edges=True)
     cand = (row, pos, rows_p[row, pos])
-    lrow, lpos, _ = _peaks_2d(y.reshape(b * c, length), label_threshold, 1)
+    lrow, lpos, _ = _peaks_2d(y.reshape(b * c, length), label_threshold, 1, edges=True)
     return cand, (lrow, lpos), c, tolerance, distance
 
 
@@ -785,7 +803,7 @@ def bootstrap_ratio(
     if num.shape != den.shape:
         raise ShapeMismatchError(f"denominator_hits: expected the shape of numerator_hits {num.shape}, got {den.shape}")
     n_boot = check_positive_int(n_boot, "n_boot")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not is_integer(seed):
         raise TypeError(f"seed: expected an int, got {type(seed).__name__} {seed!r}")
     rng = np.random.default_rng(int(seed))
     idx = rng.integers(0, num.size, size=(n_boot, num.size))

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_choice, check_positive_int, check_tensor
+from ._validation import check_choice, check_positive_int, check_tensor, is_real
 from .errors import InvalidArgumentError, ShapeMismatchError
 
 __all__ = ["UNet1d", "UNet2d", "init_prior_bias", "label_prior"]
@@ -144,7 +144,7 @@ class _UNet(nn.Module):
         self.kernel_size = kernel_size
         self.norm = check_choice(norm, "norm", NORMS)
         check_choice(padding_mode, "padding_mode", PADDING_MODES)
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        if not is_real(dropout) or not 0 <= dropout < 1:
             raise InvalidArgumentError(f"dropout: expected a float in [0, 1), got {dropout!r}")
 
         dims = self.dims

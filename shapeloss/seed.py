@@ -25,7 +25,7 @@ def seed_everything(seed: int, deterministic: bool = False) -> int:
     Returns:
         The seed.
     """
-    check_positive_int(seed, "seed", minimum=0)
+    seed = check_positive_int(seed, "seed", minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

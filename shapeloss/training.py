@@ -8,20 +8,21 @@ other engines (Lightning, DDP) stay possible.
 
 Reliability built in:
 
-* every loss is checked; a NaN/Inf stops training with :class:`NonFiniteLossError`
-  naming the step and the term (or, with ``on_nonfinite="skip"``, the batch is
-  skipped and counted) before any optimizer sees it;
-* checkpoints hold both nets, both optimizers, schedulers, scaler, counters and
-  every RNG state, are written atomically, and resume bit for bit on CPU;
+* every batch, loss and gradient is checked; a NaN/Inf stops training with a
+  message naming the step, the term and what is intact (or, with
+  ``on_nonfinite="skip"``, the batch is skipped and counted, and a run of
+  ``max_consecutive_skips`` skips in a row stops it) before the optimizer
+  concerned steps;
+* the optimizers must own exactly the net's and the critic's trainable parameters;
+* checkpoints hold both nets, both optimizers, schedulers, scaler, counters,
+  every RNG state and the tracked predictions, are written atomically, only
+  from finite weights, and resume bit for bit on CPU; loading one checks every
+  part before changing anything;
 * a divergence watch warns once when the critic wins outright or collapses.
 """
 
 from __future__ import annotations
 
-import copy
-import csv
-import io
-import json
 import math
 import os
 import sys
@@ -36,122 +37,18 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ._guards import all_finite, check_callbacks, check_parts, check_scheduler, fingerprint, nonfinite_names
+from ._trainer_checkpoints import TrainerCheckpoints
 from ._validation import check_choice, check_positive_int, check_weight
-from .checkpoint import CHECKPOINT_FORMAT, load_checkpoint, save_atomic
-from .errors import CheckpointError, InvalidArgumentError, NonFiniteInputError, NonFiniteLossError
+from .checkpoint import check_checkpoint_path
+from .errors import InvalidArgumentError, NonFiniteInputError, NonFiniteLossError
 from .losses import ShapeLoss
-from .seed import get_rng_state, set_rng_state
+from .monitoring import DivergenceWatch, MetricsLogger
 
 __all__ = ["AdversarialTrainer", "DivergenceWatch", "MetricsLogger"]
 
 Batch = Sequence[Tensor]
 Callback = Callable[["AdversarialTrainer", dict[str, float]], None]
-
-
-class MetricsLogger:
-    """Appends one row of metrics per step to a ``.csv`` or ``.jsonl`` file.
-
-    The file is opened in append mode (a resumed run continues it) and flushed
-    every ``flush_every`` rows and on :meth:`close`.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], flush_every: int = 50) -> None:
-        self.path = Path(path)
-        suffix = self.path.suffix.lower()
-        if suffix not in (".csv", ".jsonl", ".json"):
-            raise InvalidArgumentError(f"log_path: expected a .csv or .jsonl file name, got {str(path)!r}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.kind = "csv" if suffix == ".csv" else "jsonl"
-        self.flush_every = flush_every
-        self._file: io.TextIOBase | None = None
-        self._fields: list[str] | None = None
-        self._rows = 0
-
-    def write(self, row: dict[str, float]) -> None:
-        if self._file is None:
-            fresh = not self.path.exists() or self.path.stat().st_size == 0
-            self._file = open(self.path, "a", newline="")  # noqa: SIM115 - kept open across steps
-            if self.kind == "csv":
-                if fresh:
-                    self._fields = list(row)
-                    self._file.write(",".join(self._fields) + "\n")
-                else:
-                    with open(self.path) as f:
-                        self._fields = f.readline().strip().split(",")
-        if self.kind == "csv":
-            assert self._fields is not None
-            csv.writer(self._file).writerow([row.get(k, "") for k in self._fields])
-        else:
-            self._file.write(json.dumps(row) + "\n")
-        self._rows += 1
-        if self._rows % self.flush_every == 0:
-            self._file.flush()
-
-    def flush(self) -> None:
-        """Write buffered rows to disk (before a checkpoint, so log and checkpoint agree)."""
-        if self._file is not None:
-            self._file.flush()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            self._file.close()
-            self._file = None
-
-
-class DivergenceWatch:
-    """Warns once when the critic wins outright or collapses.
-
-    * wins outright: over ``window`` consecutive critic steps, the real score
-      stays near 1 and the fake score near 0 (probabilities, for objectives
-      with bounded scores), or the critic's loss stays near 0 (others). The
-      generator's adversarial gradient then vanishes (non-saturating loss
-      saturates in the critic's favour) and the shape term stops helping.
-    * collapses: the real and fake scores stay equal to within ``1e-3`` for the
-      window: the critic tells nothing apart and the adversarial term is noise.
-    """
-
-    def __init__(self, window: int = 200, margin: float = 0.02) -> None:
-        self.window = window
-        self.margin = margin
-        self._real: deque[float] = deque(maxlen=window)
-        self._fake: deque[float] = deque(maxlen=window)
-        self._dloss: deque[float] = deque(maxlen=window)
-        self.warned: set[str] = set()
-
-    def update(self, real: float, fake: float, d_loss: float, bounded: bool, step: int) -> None:
-        self._real.append(real)
-        self._fake.append(fake)
-        self._dloss.append(d_loss)
-        if len(self._real) < self.window:
-            return
-        if bounded:
-            wins = min(self._real) > 1 - self.margin and max(self._fake) < self.margin
-        else:
-            wins = max(self._dloss) < self.margin
-        if wins and "wins" not in self.warned:
-            self.warned.add("wins")
-            warnings.warn(
-                f"step {step}: the discriminator has won outright for {self.window} steps "
-                f"(real score ~{np.mean(self._real):.3f}, fake ~{np.mean(self._fake):.3f}); the generator's "
-                "adversarial gradient is vanishing. Likely causes: a critic much stronger than the generator, "
-                "or labels the generator cannot reach. Knobs: a lower critic learning rate, d_every > 1, a "
-                "smaller critic (width/depth), spectral_norm=True, an r1_weight > 0, or objective='hinge'.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-        gap = max(abs(r - f) for r, f in zip(self._real, self._fake))
-        if gap < 1e-3 and "collapse" not in self.warned:
-            self.warned.add("collapse")
-            warnings.warn(
-                f"step {step}: the discriminator has scored real and fake labels alike for {self.window} steps "
-                f"(|real - fake| < 1e-3); it has collapsed and the adversarial term carries no shape information. "
-                "Likely causes: a critic learning rate too low or zero, a frozen critic, a condition that does not "
-                "vary. Knobs: a higher critic learning rate, d_steps > 1, a wider critic, check that d_optimizer "
-                "holds the critic's parameters.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
 
 
 def _progress(total: int, initial: int, enabled: bool | None) -> Any:
@@ -163,10 +60,10 @@ def _progress(total: int, initial: int, enabled: bool | None) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, initial=initial, dynamic_ncols=True, leave=False)
+    return tqdm(total=total, initial=initial, dynamic_ncols=True, leave=False, unit="step")
 
 
-class AdversarialTrainer:
+class AdversarialTrainer(TrainerCheckpoints):
     """Trains a segmentation net with a :class:`~shapeloss.ShapeLoss` and two optimizers.
 
     Args:
@@ -186,8 +83,12 @@ class AdversarialTrainer:
         checkpoint_path: where :meth:`fit` writes checkpoints.
         checkpoint_every: write a checkpoint every N steps (and at the end of fit).
         on_nonfinite: ``"raise"`` (default) or ``"skip"``: skip a batch whose
-            inputs, outputs or losses are not finite, counting it in
+            inputs, outputs, losses or gradients are not finite, counting it in
             ``trainer.skipped``.
+        max_consecutive_skips: under ``"skip"``, stop with
+            :class:`NonFiniteLossError` when more than this many batches in a
+            row have been skipped (the message says whether the data source returned
+            the same bad batch each time). ``fit`` can therefore never loop for ever.
         progress: show a tqdm progress bar (``None``: only on a terminal).
         divergence_window: steps the divergence watch looks at (0 = off).
         max_metrics: how many per-step metric rows stay in memory.
@@ -218,6 +119,7 @@ class AdversarialTrainer:
         progress: bool | None = None,
         divergence_window: int = 200,
         max_metrics: int = 100_000,
+        max_consecutive_skips: int = 50,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
@@ -237,25 +139,43 @@ class AdversarialTrainer:
                 self.device = torch.device(device)
             except (RuntimeError, TypeError) as exc:
                 raise InvalidArgumentError(f"device: expected a torch device such as 'cpu' or 'cuda:0', got {device!r}") from exc
+        if d_optimizer is not None and not isinstance(d_optimizer, torch.optim.Optimizer):
+            raise TypeError(f"d_optimizer: expected a torch.optim.Optimizer or None, got {type(d_optimizer).__name__}")
+        check_parts(model, loss.discriminator, g_optimizer, d_optimizer)
+        if not isinstance(amp, bool):
+            raise TypeError(f"amp: expected a bool, got {type(amp).__name__} {amp!r}")
+        if grad_clip is not None:
+            grad_clip = check_weight(grad_clip, "grad_clip", allow_inf=False)
+            if grad_clip == 0:
+                raise InvalidArgumentError("grad_clip: expected a positive float (0 would zero every gradient), got 0.0")
+        if checkpoint_every is not None and checkpoint_path is None:
+            raise InvalidArgumentError(f"checkpoint_path: expected a path when checkpoint_every={checkpoint_every!r} is set, got None")
         self.model = model.to(self.device)
         self.loss = loss.to(self.device)
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
         self.d_steps = check_positive_int(d_steps, "d_steps")
         self.d_every = check_positive_int(d_every, "d_every")
-        self.grad_clip = None if grad_clip is None else check_weight(grad_clip, "grad_clip", allow_inf=False)
-        self.g_scheduler = g_scheduler
-        self.d_scheduler = d_scheduler
+        self.grad_clip = grad_clip
+        self.g_scheduler = check_scheduler(g_scheduler, "g_scheduler", g_optimizer)
+        self.d_scheduler = check_scheduler(d_scheduler, "d_scheduler", d_optimizer)
         self.on_nonfinite = check_choice(on_nonfinite, "on_nonfinite", ("raise", "skip"))
-        self.callbacks = list(callbacks)
-        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
+        self.max_consecutive_skips = check_positive_int(max_consecutive_skips, "max_consecutive_skips")
+        self.callbacks = check_callbacks(callbacks)
+        if checkpoint_path is not None:
+            check_checkpoint_path(checkpoint_path)  # a directory, a device, a FIFO: refused now, not at step 5000
+        self.checkpoint_path = None if checkpoint_path is None else Path(checkpoint_path)
         self.checkpoint_every = None if checkpoint_every is None else check_positive_int(checkpoint_every, "checkpoint_every")
         self.progress = progress
         self.logger = MetricsLogger(log_path) if log_path is not None else None
+        if self.logger is not None and self.checkpoint_path is not None and (
+            os.path.abspath(self.logger.path) == os.path.abspath(self.checkpoint_path)
+        ):
+            raise InvalidArgumentError(f"log_path: expected a file other than checkpoint_path, got the same {str(log_path)!r}")
         divergence_window = check_positive_int(divergence_window, "divergence_window", minimum=0)
         self.watch = DivergenceWatch(divergence_window) if divergence_window else None
 
-        self.amp = bool(amp)
+        self.amp = amp
         self._amp_dtype = torch.float16 if self.device.type == "cuda" else torch.bfloat16
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and self.device.type == "cuda")
 
@@ -267,6 +187,10 @@ class AdversarialTrainer:
         self._tracked: tuple[Tensor, Tensor | None] | None = None
         self._track_every = 0
         self.max_history = 200
+        self._consecutive_skips = 0
+        self._skip_prints: list[str] = []  # fingerprints of the batches skipped in a row
+        self._last_checkpoint: tuple[Path, int] | None = None
+        self._resumed_from: int | None = None
 
     # ----------------------------------------------------------------- batches
     def _unpack(self, batch: Batch) -> tuple[Tensor, Tensor, Tensor]:
@@ -290,23 +214,52 @@ class AdversarialTrainer:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self._amp_dtype)
 
+    def _intact(self) -> str:
+        """What a stop at this point leaves intact, in words (failure path only: it checks the weights)."""
+        if getattr(self, "_critic_stepped", False):
+            words = ["the critic has already taken its step(s) on this batch"]
+        else:
+            words = ["no optimizer has stepped on this batch"]
+        net_ok = all_finite(list(self.model.parameters()))
+        words.append(f"the net's weights are those after step {self.step_count}"
+                     + ("" if net_ok else " and are NOT finite (an optimizer step made them so: check the learning rate)"))
+        critic = self.loss.discriminator
+        if critic is not None and self.d_optimizer is not None:
+            critic_ok = all_finite(list(critic.parameters()))
+            words.append("the critic's weights are " + ("finite" if critic_ok else "NOT finite (check its learning rate)"))
+        if self._last_checkpoint is None:
+            words.append("no checkpoint has been written by this trainer yet")
+        else:
+            words.append(f"the last checkpoint ({self._last_checkpoint[0]}, step {self._last_checkpoint[1]}) is intact")
+        return "; ".join(words)
+
     def _nonfinite(self, what: str, detail: str) -> bool:
         """Raise, or return True (skip) under on_nonfinite='skip'."""
         if self.on_nonfinite == "skip":
             return True
         raise NonFiniteLossError(
-            f"step {self.step_count}: the {what} is not finite ({detail}); stopped before "
-            + ("the generator's optimizer step (the critic had already stepped on this batch), so the net's weights"
-               if getattr(self, "_critic_stepped", False) else "any optimizer step, so the weights")
-            + " and the last checkpoint are intact. Pass on_nonfinite='skip' to skip such batches."
+            f"step {self.step_count}: the {what} is not finite (expected finite values, got {detail}); stopped before "
+            + ("the generator's optimizer step" if getattr(self, "_critic_stepped", False) else "any optimizer step")
+            + f": {self._intact()}. Pass on_nonfinite='skip' to skip such batches."
         )
 
-    def _backward_step(self, loss: Tensor, optimizer: torch.optim.Optimizer, params: Iterable[Tensor]) -> None:
+    def _backward_step(self, loss: Tensor, optimizer: torch.optim.Optimizer, module: nn.Module, what: str) -> bool:
+        """Backward, check the gradients (one fused reduction), clip, step; False: skip the batch.
+
+        With the float16 ``GradScaler`` (CUDA + amp) an Inf/NaN gradient is the
+        scaler's business: it skips that optimizer step and lowers the scale.
+        """
         self.scaler.scale(loss).backward()
+        params = [p for p in module.parameters() if p.grad is not None]
+        if not self.scaler.is_enabled() and not all_finite([p.grad for p in params]):
+            names = nonfinite_names((n, p.grad) for n, p in module.named_parameters())
+            if self._nonfinite(f"{what} gradient", f"NaN/Inf in the gradient of {names}"):
+                return False
         if self.grad_clip is not None:
             self.scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(list(params), self.grad_clip)
+            torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
         self.scaler.step(optimizer)
+        return True
 
     # -------------------------------------------------------------------- step
     def step(self, batch: Batch) -> dict[str, float]:
@@ -322,7 +275,7 @@ class AdversarialTrainer:
         for name, t in (("inputs", inputs), ("target", target), ("condition", condition)):
             if not bool(torch.isfinite(t).all()):
                 if self.on_nonfinite == "skip":
-                    return self._finish_skipped(f"non-finite batch {name}")
+                    return self._finish_skipped(f"non-finite batch {name}", (inputs, target, condition))
                 raise NonFiniteInputError(
                     f"batch {name} at step {self.step_count}: expected finite values, got "
                     f"{int((~torch.isfinite(t)).sum())} NaN/Inf value(s); pass on_nonfinite='skip' to skip such batches"
@@ -335,7 +288,7 @@ class AdversarialTrainer:
         logits = logits.float() if self.amp else logits
         if not bool(torch.isfinite(logits).all()):
             if self._nonfinite("generator output (logits)", "NaN/Inf in the network's output"):
-                return self._finish_skipped("non-finite logits")
+                return self._finish_skipped("non-finite logits", (inputs, target, condition))
 
         adversarial = self.loss.uses_discriminator
         d_due = adversarial and self.step_count % self.d_every == 0
@@ -346,9 +299,10 @@ class AdversarialTrainer:
                 with self._autocast():
                     d_loss = self.loss.discriminator_loss(logits.detach(), target, condition)
                 if not math.isfinite(float(d_loss.detach())):
-                    if self._nonfinite("discriminator loss", f"value {float(d_loss.detach())}"):
-                        return self._finish_skipped("non-finite discriminator loss")
-                self._backward_step(d_loss, self.d_optimizer, self.loss.discriminator.parameters())
+                    if self._nonfinite("discriminator loss", f"{float(d_loss.detach())}"):
+                        return self._finish_skipped("non-finite discriminator loss", (inputs, target, condition))
+                if not self._backward_step(d_loss, self.d_optimizer, self.loss.discriminator, "critic's"):
+                    return self._finish_skipped("non-finite critic gradient", (inputs, target, condition))
                 self._critic_stepped = True
 
         self.g_optimizer.zero_grad(set_to_none=True)
@@ -357,9 +311,10 @@ class AdversarialTrainer:
         parts = self.loss.last
         for term, value in (("base loss", parts.base), ("adversarial loss", parts.adversarial), ("generator loss", g_loss.detach())):
             if value is not None and not math.isfinite(float(value)):
-                if self._nonfinite(term, f"value {float(value)}"):
-                    return self._finish_skipped(f"non-finite {term}")
-        self._backward_step(g_loss, self.g_optimizer, self.model.parameters())
+                if self._nonfinite(term, f"{float(value)}"):
+                    return self._finish_skipped(f"non-finite {term}", (inputs, target, condition))
+        if not self._backward_step(g_loss, self.g_optimizer, self.model, "generator's"):
+            return self._finish_skipped("non-finite generator gradient", (inputs, target, condition))
         self.scaler.update()
         for sched in (self.g_scheduler, self.d_scheduler if d_due else None):
             if sched is not None:
@@ -388,17 +343,37 @@ class AdversarialTrainer:
         assert self.watch is not None
         self.watch.update(real, fake, values.get("discriminator", 0.0), bounded, self.step_count)
 
-    def _finish_skipped(self, reason: str) -> dict[str, float]:
+    def _finish_skipped(self, reason: str, batch: Sequence[Tensor]) -> dict[str, float]:
         self.skipped += 1
+        self._consecutive_skips += 1
+        self._skip_prints.append(fingerprint(batch))
         warnings.warn(f"step {self.step_count}: skipped a batch ({reason}); {self.skipped} skipped so far", RuntimeWarning, stacklevel=3)
         for opt in (self.g_optimizer, self.d_optimizer):
             if opt is not None:
                 opt.zero_grad(set_to_none=True)
+        if self._consecutive_skips > self.max_consecutive_skips:
+            n = self._consecutive_skips
+            same = len(set(self._skip_prints)) == 1
+            source = (
+                f"the data source returned the same bad batch all {n} times (a data source that repeats "
+                "a batch it cannot move past: check how it advances)" if same and n > 1
+                else f"{len(set(self._skip_prints))} different bad batches"
+            )
+            raise NonFiniteLossError(
+                f"max_consecutive_skips: expected at most {self.max_consecutive_skips} batch(es) in a row to be "
+                f"skipped, got {n} in a row at step {self.step_count} ({source}; last reason: {reason}). "
+                f"Training stopped: {self._intact()}."
+            )
         return {"step": float(self.step_count), "skipped": 1.0}
 
     def _finish(self, metrics: dict[str, float]) -> dict[str, float]:
+        self._consecutive_skips = 0
+        self._skip_prints.clear()
         self.metrics.append(metrics)
         if self.logger is not None:
+            if self._resumed_from is not None:  # drop the log rows of steps the checkpoint does not hold
+                self.logger.open(after_step=self._resumed_from)
+                self._resumed_from = None
             self.logger.write(metrics)
         if self._tracked is not None and self.step_count % self._track_every == 0:
             self._record_tracked()
@@ -414,12 +389,16 @@ class AdversarialTrainer:
         appended to :attr:`history`, in eval mode and without gradients (no RNG
         is consumed, so tracking never changes a run). The history keeps at most
         ``max_history`` entries: when full, every other entry is dropped and
-        the interval doubles, so it always spans the whole run.
+        the interval doubles, so it always spans the whole run. The history is
+        saved in checkpoints: a resumed trainer continues it (call ``track``
+        again after loading; the grown interval is kept).
         """
         if not isinstance(inputs, Tensor):
             raise TypeError(f"inputs: expected a torch.Tensor, got {type(inputs).__name__}")
+        every = check_positive_int(every, "every")
         self._tracked = (inputs.detach().to(self.device), None)
-        self._track_every = check_positive_int(every, "every")
+        # a resumed trainer keeps the interval its history had grown to
+        self._track_every = self._track_every if self.history and self._track_every else every
         if self.step_count == 0:
             self._record_tracked()
 
@@ -444,7 +423,12 @@ class AdversarialTrainer:
     def _batches(self, data: Iterable[Batch] | Callable[[int], Batch]) -> Iterator[Batch]:
         if callable(data) and not hasattr(data, "__iter__"):
             while True:
-                yield data(self.step_count)
+                # the draw index: steps plus skipped batches, so a skipped batch is not drawn again
+                yield data(self.step_count + self.skipped)
+        elif not isinstance(data, Iterable) or isinstance(data, (str, bytes, Tensor)):
+            raise TypeError(
+                f"data: expected an iterable of batches or a callable draw -> batch, got {type(data).__name__}"
+            )
         else:
             while True:
                 empty = True
@@ -459,8 +443,11 @@ class AdversarialTrainer:
 
         Args:
             data: an iterable of batches (restarted when exhausted) or a
-                callable ``step -> batch``. A step-indexed callable makes a
-                resumed run identical to an uninterrupted one.
+                callable ``draw -> batch``, where ``draw`` counts the batches
+                drawn so far (``step_count + skipped``: equal to the step when
+                nothing was skipped, and never the index of a batch already
+                skipped). Such a callable makes a resumed run identical to an
+                uninterrupted one, skipped batches included.
             steps: the total number of steps to reach (skipped batches do not count).
 
         Returns:
@@ -479,7 +466,8 @@ class AdversarialTrainer:
                     continue
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix({k: f"{v:.3g}" for k, v in metrics.items() if k in ("base", "discriminator")})
+                    shown = {"loss": metrics.get("total", metrics.get("base")), "critic": metrics.get("discriminator")}
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items() if v is not None}, refresh=False)
                 if (
                     self.checkpoint_path is not None
                     and self.checkpoint_every is not None
@@ -494,69 +482,3 @@ class AdversarialTrainer:
             if self.logger is not None:
                 self.logger.close()
         return rows
-
-    # ------------------------------------------------------------- checkpoints
-    def state_dict(self) -> dict[str, Any]:
-        """The whole adversarial state: nets, optimizers, schedulers, scaler, counters, RNG."""
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "step": self.step_count,
-            "skipped": self.skipped,
-            "model": self.model.state_dict(),
-            "loss": self.loss.state_dict(),
-            "g_optimizer": self.g_optimizer.state_dict(),
-            "d_optimizer": self.d_optimizer.state_dict() if self.d_optimizer is not None else None,
-            "g_scheduler": self.g_scheduler.state_dict() if self.g_scheduler is not None else None,
-            "d_scheduler": self.d_scheduler.state_dict() if self.d_scheduler is not None else None,
-            "scaler": self.scaler.state_dict(),
-            "track_every": self._track_every,
-            "rng": get_rng_state(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned.
-
-        All or nothing: when the state does not fit (a missing field, weights of
-        another model, a damaged value), :class:`CheckpointError` is raised and
-        the trainer is left exactly as it was (``nn.Module.load_state_dict``
-        copies the matching tensors before it complains about the others).
-        """
-        backup = copy.deepcopy(self.state_dict())
-        try:
-            self._apply_state(state)
-        except Exception as exc:  # torch, numpy and random raise many types for a damaged state
-            self._apply_state(backup)
-            if isinstance(exc, KeyError):
-                raise CheckpointError(f"checkpoint: expected field {exc.args[0]!r}, got a checkpoint without it") from exc
-            raise CheckpointError(
-                f"checkpoint: expected weights and state matching this model and critic, got: "
-                f"{type(exc).__name__}: {str(exc)[:300]}"
-            ) from exc
-
-    def _apply_state(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.loss.load_state_dict(state["loss"])
-        self.g_optimizer.load_state_dict(state["g_optimizer"])
-        if self.d_optimizer is not None and state["d_optimizer"] is not None:
-            self.d_optimizer.load_state_dict(state["d_optimizer"])
-        if self.g_scheduler is not None and state["g_scheduler"] is not None:
-            self.g_scheduler.load_state_dict(state["g_scheduler"])
-        if self.d_scheduler is not None and state["d_scheduler"] is not None:
-            self.d_scheduler.load_state_dict(state["d_scheduler"])
-        self.scaler.load_state_dict(state["scaler"])
-        self.step_count = int(state["step"])
-        self.skipped = int(state["skipped"])
-        if state.get("track_every"):
-            self._track_every = int(state["track_every"])
-        set_rng_state(state["rng"])
-
-    def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`state_dict` atomically (the previous file kept as ``.prev``)."""
-        if self.logger is not None:
-            self.logger.flush()
-        return save_atomic(self.state_dict(), path)
-
-    def load_checkpoint(self, path: str | os.PathLike[str]) -> int:
-        """Resume from a checkpoint (read with ``weights_only=True``); returns the step."""
-        self.load_state_dict(load_checkpoint(path, map_location=self.device))
-        return self.step_count

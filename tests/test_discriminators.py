@@ -9,6 +9,25 @@ from shapeloss.discriminators import PRESETS, GlobalCritic, PatchCritic, Referen
 from shapeloss.errors import InvalidArgumentError, ShapeMismatchError
 
 
+def assert_sees_both_inputs(d: torch.nn.Module, label: torch.Tensor, cond: torch.Tensor) -> None:
+    """A conditional critic's score changes when either the label curve or the input changes."""
+    d.eval()
+    with torch.no_grad():
+        out = d(label, cond)
+        assert not torch.allclose(d(1.0 - label, cond), out), "the score ignores the label curve"
+        assert not torch.allclose(d(label, -3.0 * cond + 1.0), out), "the score ignores the condition"
+    d.train()
+
+
+def assert_every_parameter_learns(d: torch.nn.Module, label: torch.Tensor, cond: torch.Tensor) -> None:
+    """One backward pass reaches every parameter with a finite, non-zero gradient."""
+    d.zero_grad()
+    d(label, cond).square().sum().backward()
+    for name, p in d.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), f"{name}: no finite gradient"
+        assert p.grad.abs().sum() > 0, f"{name}: zero gradient"
+
+
 def test_reference_critic_layout():
     d = ReferenceCritic1d(3, 3, 3001)
     convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv1d)]
@@ -35,23 +54,47 @@ def test_1d_critics_any_length(length, batch, cls):
 @settings(max_examples=10, deadline=None)
 @given(h=st.integers(2, 40), w=st.integers(2, 40), cls=st.sampled_from([GlobalCritic, PatchCritic]))
 def test_2d_critics_any_size(h, w, cls):
+    torch.manual_seed(0)
     d = cls(1, 3, dims=2, width=4, depth=3)
-    out = d(torch.rand(2, 1, h, w), torch.randn(2, 3, h, w))
-    assert out.shape[:2] == (2, 1)
+    label, cond = torch.rand(2, 1, h, w), torch.randn(2, 3, h, w)
+    out = d(label, cond)
+    assert out.shape[:2] == (2, 1) and torch.isfinite(out).all()
+    assert_sees_both_inputs(d, label, cond)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 @pytest.mark.parametrize("length", [257, 3001])
 def test_presets(name, length):
+    torch.manual_seed(0)
     d = build_discriminator(name, 3, 3, length=length)
-    assert d(torch.rand(2, 3, length), torch.randn(2, 3, length)).shape[:2] == (2, 1)
+    label, cond = torch.rand(2, 3, length), torch.randn(2, 3, length)
+    out = d(label, cond)
+    assert out.shape[:2] == (2, 1) and torch.isfinite(out).all()
+    assert_sees_both_inputs(d, label, cond)
+    assert_every_parameter_learns(d, label, cond)
 
 
 @pytest.mark.parametrize("norm", ["batch", "instance", "group", "none"])
 @pytest.mark.parametrize("spectral", [False, True])
 def test_options(norm, spectral):
+    torch.manual_seed(0)
     d = GlobalCritic(1, 1, width=4, depth=2, norm=norm, spectral_norm=spectral)
-    assert d(torch.rand(2, 1, 50), torch.rand(2, 1, 50)).shape == (2, 1)
+    label, cond = torch.rand(2, 1, 50), torch.rand(2, 1, 50)
+    assert d(label, cond).shape == (2, 1)
+    norms = {"batch": torch.nn.BatchNorm1d, "instance": torch.nn.InstanceNorm1d, "group": torch.nn.GroupNorm}
+    found = {type(m) for m in d.modules()} & {torch.nn.BatchNorm1d, torch.nn.InstanceNorm1d, torch.nn.GroupNorm}
+    assert found == ({norms[norm]} if norm in norms else set()), f"norm={norm!r} built {found}"
+    parametrized = [m for m in d.modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
+    assert parametrized and all(torch.nn.utils.parametrize.is_parametrized(m) == spectral for m in parametrized)
+    if spectral:  # every layer's largest singular value is held near 1 (a few power iterations in)
+        d.train()
+        for _ in range(20):
+            d(label, cond)
+        for m in parametrized:
+            weight = m.weight.detach().flatten(1)
+            assert torch.linalg.matrix_norm(weight, ord=2) < 1.1
+    assert_sees_both_inputs(d, label, cond)
+    assert_every_parameter_learns(d, label, cond)
 
 
 def test_bad_arguments_named():

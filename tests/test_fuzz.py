@@ -47,8 +47,8 @@ FUZZ = settings(
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="shapeloss-fuzz-"))
 
-#: how many files each reader was fed in this session (reported by the last test)
-FED: dict[str, int] = {}
+#: per reader, how many fuzzed files it read and how many it refused with our error type
+OUTCOMES: dict[str, dict[str, int]] = {}
 
 
 @contextmanager
@@ -72,12 +72,34 @@ def watchdog(seconds: int = HANG_SECONDS) -> Iterator[None]:
 
 def feed(reader: str, read: Callable[[], object], allowed: type[Exception]) -> None:
     """Run one read: a result or ``allowed`` are fine, anything else fails the test."""
-    FED[reader] = FED.get(reader, 0) + 1
+    counts = OUTCOMES.setdefault(reader, {"read": 0, "refused": 0})
     with watchdog():
         try:
             read()
         except allowed:
-            pass
+            counts["refused"] += 1
+        else:
+            counts["read"] += 1
+
+
+def fuzzes(reader: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Run a hypothesis fuzz test, then check that it fed ``reader`` and that some of the files
+    were refused: mutations that never reach a check would pass any reader, broken or not."""
+
+    def wrap(fuzz: Callable[[], None]) -> Callable[[], None]:
+        def test() -> None:
+            before = dict(OUTCOMES.get(reader, {"read": 0, "refused": 0}))
+            fuzz()
+            after = OUTCOMES[reader]
+            refused = after["refused"] - before["refused"]
+            read = after["read"] - before["read"]
+            assert refused + read >= min(EXAMPLES, 10), f"{reader}: fed only {refused + read} files"
+            assert refused > 0, f"{reader}: none of {read} fuzzed files was refused"
+
+        test.__name__, test.__doc__ = fuzz.__name__, fuzz.__doc__
+        return test
+
+    return wrap
 
 
 # --------------------------------------------------------------------------- mutations
@@ -144,6 +166,7 @@ def test_npz_seeds_are_valid():
         assert trace.data.shape == (3, 64) and (trace.itp, trace.its) == (10, 40)
 
 
+@fuzzes("npz")
 @FUZZ
 @given(data=st.one_of(any_bytes(NPZ_SEED), mutated(NPZ_SEED_COMPRESSED)))
 def test_npz_reader_reads_or_raises_data_format_error(data: bytes):
@@ -210,18 +233,21 @@ def test_wfdb_seeds_are_valid():
     assert [a.symbol for a in read_annotations(write("rec.i", ATR_SEED))] == ["(", "N", ")", '"', "t"]
 
 
+@fuzzes("wfdb header")
 @FUZZ
 @given(hea=any_bytes(HEA_SEED))
 def test_wfdb_header_reads_or_raises_data_format_error(hea: bytes):
     feed("wfdb header", _wfdb_read(hea, DAT_SEED), DataFormatError)
 
 
+@fuzzes("wfdb signals")
 @FUZZ
 @given(dat=any_bytes(DAT_SEED))
 def test_wfdb_signals_read_or_raise_data_format_error(dat: bytes):
     feed("wfdb signals", _wfdb_read(HEA_SEED, dat), DataFormatError)
 
 
+@fuzzes("wfdb annotations")
 @FUZZ
 @given(atr=any_bytes(ATR_SEED))
 def test_wfdb_annotations_read_or_raise_data_format_error(atr: bytes):
@@ -254,6 +280,7 @@ def _checkpoint_seed() -> bytes:
 CHECKPOINT_SEED = _checkpoint_seed()
 
 
+@fuzzes("checkpoint")
 @FUZZ
 @given(data=any_bytes(CHECKPOINT_SEED))
 def test_checkpoint_loads_or_raises_checkpoint_error(data: bytes):
@@ -261,6 +288,7 @@ def test_checkpoint_loads_or_raises_checkpoint_error(data: bytes):
     feed("checkpoint", lambda: load_checkpoint(path), CheckpointError)
 
 
+@fuzzes("checkpoint resume")
 @FUZZ
 @given(data=mutated(CHECKPOINT_SEED))
 def test_trainer_resumes_or_raises_checkpoint_error_and_keeps_its_state(data: bytes):
@@ -268,19 +296,14 @@ def test_trainer_resumes_or_raises_checkpoint_error_and_keeps_its_state(data: by
     path = write("resume.pt", data)
     trainer = _trainer()
     before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
-    FED["checkpoint resume"] = FED.get("checkpoint resume", 0) + 1
+    counts = OUTCOMES.setdefault("checkpoint resume", {"read": 0, "refused": 0})
     with watchdog():
         try:
             trainer.load_checkpoint(path)
         except CheckpointError:
+            counts["refused"] += 1
             assert trainer.step_count == 0
             for k, v in trainer.model.state_dict().items():
                 assert torch.equal(v, before[k]), f"a failed resume changed {k}"
-
-
-def test_fuzz_fed_every_reader():
-    """Runs last in this file: every reader was fed (the counts go into the closing report)."""
-    if len(FED) < 6:
-        pytest.skip("run the whole file to count the fed readers")
-    print("files fuzzed per reader:", FED, "total", sum(FED.values()))
-    assert all(n > 0 for n in FED.values())
+        else:
+            counts["read"] += 1

@@ -210,3 +210,24 @@ def test_state_dict_holds_discriminator():
     loss, critic, *_ = _setup()
     keys = loss.state_dict().keys()
     assert any(k.startswith("discriminator.") for k in keys)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(0.0, 1e6), st.floats(0.0, 50.0), st.floats(0.0, 50.0))
+def test_combine_losses_matches_the_formula_and_never_overflows(weight, base, adv):
+    b, a = torch.tensor(base, dtype=torch.float64), torch.tensor(adv, dtype=torch.float64)
+    mixed = float(Fn.combine_losses(b, a, weight))
+    assert mixed == pytest.approx((adv + weight * base) / (1.0 + weight), rel=1e-12, abs=1e-12)
+    # a convex mix: between the two terms, whatever the weight (float16 included)
+    assert min(base, adv) - 1e-9 <= mixed <= max(base, adv) + 1e-9
+    half = Fn.combine_losses(b.half(), a.half(), weight)
+    assert torch.isfinite(half)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(0.0, 1e6), st.floats(0.0, 50.0, width=32), st.floats(0.0, 50.0, width=32))
+def test_combine_losses_keeps_the_v01_bits_in_float32(weight, base, adv):
+    """In float32 the mix is bit-for-bit version 0.1's ``(adv + weight * base) / (1 + weight)``:
+    committed benchmark runs retrain to the same weights at the same seed."""
+    b, a = torch.tensor(base, dtype=torch.float32), torch.tensor(adv, dtype=torch.float32)
+    assert torch.equal(Fn.combine_losses(b, a, weight), (a + weight * b) / (1.0 + weight))

@@ -363,3 +363,34 @@ def test_vectorised_on_a_realistic_batch():
     assert report.band_share.tolist() == [1.0, 1.0, 1.0]
     m = pick_metrics(p, y)
     assert all(v["tp"] == 500 for v in m.values())
+
+
+# --------------------------------------------------------------------------- peaks at the window's edges
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=2, max_size=12))
+def test_edge_peaks_add_only_edge_samples_and_mirror(values):
+    trace = np.array(values, dtype=float)
+    inner = set(find_peaks(trace).tolist())
+    with_edges = find_peaks(trace, edges=True).tolist()
+    # the inner peaks are kept; what edges=True adds is the first or last sample only
+    assert inner <= set(with_edges)
+    assert set(with_edges) - inner <= {0, trace.size - 1}
+    # an edge counts exactly when it is strictly higher than the run of values next to it
+    first_run_end = next((i for i in range(trace.size) if trace[i] != trace[0]), None)
+    assert (0 in with_edges) == (first_run_end is not None and trace[0] > trace[first_run_end])
+    # time reversal mirrors the edge peaks (flat inner tops round down, so compare edges only)
+    mirrored = {trace.size - 1 - p for p in find_peaks(trace[::-1].copy(), edges=True).tolist()}
+    assert {p for p in with_edges if p in (0, trace.size - 1)} == {p for p in mirrored if p in (0, trace.size - 1)}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 31), st.floats(0.75, 1.0))
+def test_a_peak_anywhere_in_the_window_is_matched(position, height):
+    t = np.arange(32)
+    y = np.exp(-0.5 * ((t - position) / 2.0) ** 2)[None, None, :]
+    p = height * y
+    assert effective_detections(p, y).tolist() == [1]
+    counts = pick_metrics(p, y, threshold=0.7)["0"]
+    assert (counts["tp"], counts["fp"], counts["fn"]) == (1, 0, 0)

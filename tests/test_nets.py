@@ -30,11 +30,21 @@ def test_unet2d_keeps_odd_sizes(h, w):
 
 @pytest.mark.parametrize("norm", ["batch", "instance", "group", "none"])
 def test_norms_and_gradients(norm):
+    torch.manual_seed(0)
     net = UNet1d(1, 1, widths=(4, 8), norm=norm, dropout=0.1)
+    kinds = {"batch": torch.nn.BatchNorm1d, "instance": torch.nn.InstanceNorm1d, "group": torch.nn.GroupNorm}
+    found = {type(m) for m in net.modules()} & set(kinds.values())
+    assert found == ({kinds[norm]} if norm in kinds else set()), f"norm={norm!r} built {found}"
     x = torch.randn(2, 1, 37, requires_grad=True)
-    net(x).sum().backward()
-    assert x.grad is not None and torch.isfinite(x.grad).all()
-    assert all(p.grad is not None for p in net.parameters())
+    net(x).square().sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    for name, p in net.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), f"{name}: no finite gradient"
+        assert p.grad.abs().sum() > 0, f"{name}: zero gradient"
+    # the input gradient is the true derivative (float64, eval mode: dropout off, norms frozen)
+    net = net.double().eval()
+    x64 = torch.randn(1, 1, 12, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: net(t).square().sum(), (x64,), eps=1e-6, atol=1e-5)
 
 
 def test_outputs_are_logits_not_probabilities():

@@ -74,6 +74,31 @@ def test_gradient_penalty_zero_for_unit_slope_critic():
     assert float(Fn.gradient_penalty(Linear(), real, fake, torch.zeros(3, 1, 16))) == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("slope", [0.0, 0.5, 3.0])
+def test_gradient_penalty_known_value(slope):
+    """A critic linear in the label with gradient norm ``slope`` everywhere gives (slope - 1)^2,
+    whatever the mixing draws; a quadratic critic's penalty follows the mixed point."""
+
+    class Linear(torch.nn.Module):
+        def forward(self, label, condition):
+            return (label * (slope / math.sqrt(label[0].numel()))).flatten(1).sum(1)
+
+    real, fake = torch.rand(4, 2, 9), torch.rand(4, 2, 9)
+    value = Fn.gradient_penalty(Linear(), real, fake, torch.zeros(4, 2, 9))
+    assert float(value) == pytest.approx((slope - 1.0) ** 2, abs=1e-5)
+
+    class Quadratic(torch.nn.Module):
+        def forward(self, label, condition):
+            return 0.5 * label.square().flatten(1).sum(1)  # gradient = the label itself
+
+    gen = torch.Generator().manual_seed(3)
+    alpha = torch.rand((4, 1, 1), generator=torch.Generator().manual_seed(3))
+    mixed = alpha * real + (1 - alpha) * fake
+    expected = (mixed.flatten(1).norm(dim=1) - 1.0).pow(2).mean()
+    got = Fn.gradient_penalty(Quadratic(), real, fake, torch.zeros(4, 2, 9), generator=gen)
+    assert got.item() == pytest.approx(float(expected), rel=1e-5)
+
+
 def test_r1_penalty_known_value():
     class Scale(torch.nn.Module):
         def forward(self, label, condition):
@@ -89,3 +114,12 @@ def test_penalties_have_gradients_for_critic():
     real, fake, cond = torch.rand(2, 1, 20), torch.rand(2, 1, 20), torch.randn(2, 1, 20)
     (Fn.gradient_penalty(critic, real, fake, cond) + Fn.r1_penalty(critic, real, cond)).backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in critic.parameters())
+    # the R1 gradient for the critic is the true derivative of the penalty (float64 gradcheck)
+    critic = critic.double()
+    params = tuple(critic.parameters())
+
+    def r1(*weights):
+        state = dict(zip([n for n, _ in critic.named_parameters()], weights))
+        return Fn.r1_penalty(lambda lab, c: torch.func.functional_call(critic, state, (lab, c)), real.double(), cond.double())
+
+    assert torch.autograd.gradcheck(r1, tuple(p.detach().clone().requires_grad_(True) for p in params), eps=1e-6, atol=1e-4)

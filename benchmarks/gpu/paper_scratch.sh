@@ -11,8 +11,15 @@
 # tarball of them plus the per-seed work folders (curves, logs, predictions) in $OUT, which
 # `python benchmarks/seismic_s_phase.py --paper --schedule scratch --work-dir <unpacked work>`
 # summarises into one JSON and its figures on any machine.
+#
+# Provenance is written by each run into its JSON, at run time: the command, the commit
+# (`git rev-parse HEAD`, or $SHAPELOSS_GIT_COMMIT on a host whose copy of the tree has no .git)
+# and `device_info` (torch and its CUDA build, torch.cuda.get_device_name, memory, compute
+# capability, the NVIDIA driver from nvidia-smi). device.txt below is only this host's log.
 set -u
 OUT=${OUT:-/tmp/shapeloss_gpu_out}
+export SHAPELOSS_GIT_COMMIT=${SHAPELOSS_GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null)}
+[ -n "$SHAPELOSS_GIT_COMMIT" ] || echo "warning: no .git and no SHAPELOSS_GIT_COMMIT: the JSONs will record no commit" >&2
 WORKERS=${WORKERS:-4}
 BUDGET=${BUDGET:-500}   # seconds per seed process before it is stopped (its checkpoints stay)
 SEEDS=${SEEDS:-"0 1 2"}

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cli_checks import OptionErrors
 from ..errors import ShapeLossError
 
 
@@ -181,11 +182,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_options(args: argparse.Namespace) -> OptionErrors:
+    """Every option's range and every path, checked before any work (one line per bad value)."""
+    errors = OptionErrors()
+    errors.probability("--threshold", args.threshold)
+    errors.writable_folder("--out", args.out)
+    if args.command in ("landscape", "simulate"):
+        if args.label:
+            errors.existing_file("--label", args.label, ".npy file")
+        else:
+            errors.real("--sigma", args.sigma, 0.0, low_open=True)
+    if args.command == "landscape":
+        errors.real("--spread", args.spread, 0.0)
+    if args.command == "simulate":
+        for spread in args.spreads:
+            errors.real("--spreads", spread, 0.0, low_open=True, want="each spread: expected a positive float")
+        errors.real("--sampling-rate", args.sampling_rate, 0.0, low_open=True)
+        errors.real("--skew", args.skew)
+        errors.integer("--steps", args.steps, 1)
+        errors.integer("--batch-size", args.batch_size, 1)
+        errors.real("--lr", args.lr, 0.0, low_open=True)
+        errors.integer("--seed", args.seed, 0)
+    if args.command in ("history", "report"):
+        errors.integer("--tolerance", args.tolerance, 0)
+        low, high = args.band
+        if not (0.0 <= low < high <= 1.0):
+            errors.add(f"--band: expected 0 <= LOW < HIGH <= 1, got {low:g} {high:g}")
+    if args.command == "history":
+        errors.integer("--window", args.window, 0)
+        if args.log:
+            errors.existing_file("--log", args.log, ".csv or .jsonl file")
+        if args.tracked:
+            errors.existing_file("--tracked", args.tracked, ".npz file")
+    if args.command == "report":
+        errors.existing_file("npz", args.npz, ".npz file")
+    return errors
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "history" and not (args.log or args.tracked):
         parser.error("history: expected --log and/or --tracked, got neither")
+    errors = check_options(args)
+    if errors.lines:
+        return errors.exit_status()
     _figure_backend()
     try:
         paths = args.func(args)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import is_integer
 from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
 from ..metrics import _probabilities, suppression_report
 
@@ -257,7 +258,7 @@ def plot_waterfall(
     import matplotlib.pyplot as plt
 
     s, b, c, length = tracked.predictions.shape
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or not 0 <= window < b:
+    if not is_integer(window) or not 0 <= window < b:
         raise InvalidArgumentError(f"window: expected an int in [0, {b - 1}], got {window!r}")
     names = [str(i) for i in range(c)] if channel_names is None else list(channel_names)
     if len(names) != c:

@@ -26,7 +26,7 @@ from typing import Any, Union
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_finite, check_range, check_tensor
+from .._validation import check_choice, check_finite, check_range, check_tensor, is_real
 from ..errors import InvalidArgumentError
 
 __all__ = [
@@ -83,7 +83,7 @@ def gaussian_label(sigma: float = 20.0, half_width: int | None = None) -> np.nda
         sigma: standard deviation in samples (20 samples = 0.2 s at 100 Hz).
         half_width: samples on each side of the centre (default ``ceil(6 sigma)``).
     """
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0 or math.isinf(sigma):
+    if not is_real(sigma) or not sigma > 0 or math.isinf(sigma):
         raise InvalidArgumentError(f"sigma: expected a positive float, got {sigma!r}")
     half = int(math.ceil(6 * sigma)) if half_width is None else int(half_width)
     if half < 1:
@@ -307,7 +307,7 @@ def template_landscape(
 
 
 def _spread(spread: object) -> float:
-    if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not spread >= 0 or math.isinf(spread):
+    if not is_real(spread) or not spread >= 0 or math.isinf(spread):
         raise InvalidArgumentError(f"spread: expected a finite float >= 0, got {spread!r}")
     return float(spread)
 

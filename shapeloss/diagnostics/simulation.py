@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._validation import check_positive_int
+from .._validation import check_positive_int, is_real
 from ..errors import InvalidArgumentError
 from .landscape import LossSpec, _label_array, gaussian_label, resolve_pointwise_loss
 
@@ -131,7 +131,7 @@ def _default_length(shape: np.ndarray, spread: float) -> int:
 
 
 def _positive(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+    if not is_real(value) or not value > 0 or math.isinf(value):
         raise InvalidArgumentError(f"{name}: expected a positive finite float, got {value!r}")
     return float(value)
 
@@ -238,7 +238,7 @@ def simulate(
     """
     shape = _label_array(label)
     spread = _positive(spread, "spread")
-    if isinstance(skew, bool) or not isinstance(skew, (int, float)) or not math.isfinite(skew):
+    if not is_real(skew) or not math.isfinite(skew):
         raise InvalidArgumentError(f"skew: expected a finite float, got {skew!r}")
     name, fn = resolve_pointwise_loss(loss)
     steps = check_positive_int(steps, "steps")

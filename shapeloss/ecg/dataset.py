@@ -125,7 +125,7 @@ def sample_windows(
     Returns:
         ``(signals (n, 1, window), targets (n, C, window))`` float32 tensors.
     """
-    check_positive_int(n, "n")
+    n = check_positive_int(n, "n")
     window = check_positive_int(window, "window")
     if window > data.signals.shape[1]:
         raise InvalidArgumentError(f"window: expected at most the lead length {data.signals.shape[1]}, got {window}")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_choice, check_positive_int, is_real
 from ..errors import DataFormatError, InvalidArgumentError
 from .wfdb_format import Annotation, read_annotations, read_signals
 
@@ -178,7 +178,13 @@ def read_record(root: str | Path, record: str | int, leads: Iterable[str] | None
         leads: lead names to read annotations for (default: all in the header).
     """
     root = Path(root)
-    base = root / "data" / str(record)
+    name = str(record)
+    if not name or Path(name).name != name or name in (".", ".."):
+        # an id from a RECORDS file or a caller must not read outside root/data
+        raise InvalidArgumentError(f"record: expected a record id such as '1', got {record!r}")
+    if isinstance(leads, (str, bytes)):
+        raise TypeError(f"leads: expected a list of lead names such as ['ii'], got {type(leads).__name__} {leads!r}")
+    base = root / "data" / name
     signals, header = read_signals(base)
     names = header.names
     wanted = names if leads is None else list(leads)
@@ -188,11 +194,14 @@ def read_record(root: str | Path, record: str | int, leads: Iterable[str] | None
             raise InvalidArgumentError(f"leads: expected names among {names}, got {lead!r}")
         path = base.with_name(f"{base.name}.{lead}")
         waves[lead] = parse_waves(read_annotations(path), source=str(path))
-        outside = [w.peak for w in waves[lead] if not 0 <= w.peak < signals.shape[1]]
-        if outside:
-            raise DataFormatError(
-                f"{path}: sample: expected wave peaks inside the record [0, {signals.shape[1]}), got {outside[:5]}"
-            )
+        n = signals.shape[1]
+        for part in ("onset", "peak", "offset"):
+            outside = [getattr(w, part) for w in waves[lead]
+                       if getattr(w, part) is not None and not 0 <= getattr(w, part) < n]
+            if outside:
+                raise DataFormatError(
+                    f"{path}: sample: expected wave {part}s inside the record [0, {n}), got {outside[:5]}"
+                )
     return EcgRecord(str(record), signals, header.sampling_rate, names, waves)
 
 
@@ -210,6 +219,8 @@ def load_ludb(
         root = default_ludb_root()
         if root is None:
             raise DataFormatError("root: expected a LUDB folder (set SHAPELOSS_LUDB), got none found")
+    if isinstance(records, (str, bytes)):
+        raise TypeError(f"records: expected a list of record ids such as ['1', '2'], got {type(records).__name__} {records!r}")
     ids = record_ids(root) if records is None else [str(r) for r in records]
     if on_error == "raise":
         return [read_record(root, r) for r in ids]
@@ -238,7 +249,7 @@ def annotated_span(waves: Sequence[Wave]) -> tuple[int, int] | None:
 
 def annotation_mask(waves: Sequence[Wave], length: int) -> np.ndarray:
     """Boolean ``(length,)``: true between the first ``(`` and the last ``)`` of a lead."""
-    check_positive_int(length, "length")
+    length = check_positive_int(length, "length")
     mask = np.zeros(length, dtype=bool)
     span = annotated_span(waves)
     if span is not None:
@@ -251,7 +262,7 @@ def segment_masks(waves: Sequence[Wave], length: int) -> np.ndarray:
 
     A wave without onset (offset) starts (ends) at its peak.
     """
-    check_positive_int(length, "length")
+    length = check_positive_int(length, "length")
     out = np.zeros((len(WAVES), length), dtype=np.float32)
     for w in waves:
         lo = w.onset if w.onset is not None else w.peak
@@ -276,8 +287,8 @@ def boundary_targets(waves: Sequence[Wave], length: int, width: float = 5.0) -> 
     """float32 ``(6, length)``: a Gaussian peak (standard deviation ``width``
     samples, height 1) at each boundary, channels as in :data:`BOUNDARIES`.
     Overlapping peaks of one channel combine by maximum."""
-    check_positive_int(length, "length")
-    if isinstance(width, bool) or not isinstance(width, (int, float)) or not width > 0:
+    length = check_positive_int(length, "length")
+    if not is_real(width) or not width > 0:
         raise InvalidArgumentError(f"width: expected a positive float (samples), got {width!r}")
     t = np.arange(length, dtype=np.float64)
     out = np.zeros((len(BOUNDARIES), length))
@@ -301,6 +312,8 @@ def split_records(
     Returns:
         ``{"train": [...], "validation": [...], "test": [...]}``.
     """
+    if isinstance(ids, (str, bytes)):
+        raise TypeError(f"ids: expected a list of record ids such as ['1', '2'], got {type(ids).__name__} {ids!r}")
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
         raise InvalidArgumentError(f"fractions: expected three non-negative numbers summing to 1, got {fractions!r}")
     keys = sorted({str(i) for i in ids}, key=lambda s: (0, int(s), s) if s.isdigit() else (1, 0, s))

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._validation import is_real
 from ..errors import InvalidArgumentError, ShapeMismatchError
 from ..metrics import find_peaks, match_peaks
 from .ludb import BOUNDARIES
@@ -70,9 +71,9 @@ class DelineationCounts:
 
 
 def _tolerance_samples(tolerance_ms: float, sampling_rate: float) -> int:
-    if isinstance(tolerance_ms, bool) or not isinstance(tolerance_ms, (int, float)) or not tolerance_ms >= 0:
+    if not is_real(tolerance_ms) or not tolerance_ms >= 0:
         raise InvalidArgumentError(f"tolerance_ms: expected a non-negative float, got {tolerance_ms!r}")
-    if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, (int, float)) or not sampling_rate > 0:
+    if not is_real(sampling_rate) or not sampling_rate > 0:
         raise InvalidArgumentError(f"sampling_rate: expected a positive float (Hz), got {sampling_rate!r}")
     return int(math.floor(tolerance_ms * sampling_rate / 1000.0 + 1e-9))
 

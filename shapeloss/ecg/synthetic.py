@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_positive_int
+from .._validation import check_positive_int, is_integer
 from ..errors import InvalidArgumentError
 from .ludb import EcgRecord, Wave
 
@@ -152,8 +152,8 @@ def make_synthetic_ecg(n: int, seed: int = 0, config: SyntheticEcgConfig | None 
         >>> rec.signals.shape, sorted({w.kind for w in rec.waves["synthetic"]})
         ((1, 5000), ['P', 'QRS', 'T'])
     """
-    check_positive_int(n, "n")
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    n = check_positive_int(n, "n")
+    if not is_integer(seed):
         raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
     if config is None:
         config = SyntheticEcgConfig()

@@ -32,6 +32,7 @@ __all__ = [
 # Annotation type codes of WFDB's ecgcodes.h that LUDB uses, with their symbols.
 ANNOTATION_SYMBOLS = {1: "N", 24: "p", 27: "t", 39: "(", 40: ")", 5: "V", 12: "/", 8: "A", 14: "~", 22: '"'}
 _SKIP, _NUM, _SUB, _CHN, _AUX = 59, 60, 61, 62, 63
+_ACMAX = 49  # the highest annotation code; 50-58 are undefined
 
 _GAIN = re.compile(r"^(?P<gain>[-+0-9.eE]+)?(\((?P<baseline>-?\d+)\))?(/(?P<units>\S+))?$")
 
@@ -81,6 +82,14 @@ def _int(value: str, path: Path, field: str) -> int:
         raise DataFormatError(f"{path}: field {field}: expected an integer, got {value!r}") from None
 
 
+def _int32(value: str, path: Path, field: str) -> int:
+    # WFDB stores baselines and ADC zeros as C ints; a larger one is a corrupt header
+    number = _int(value, path, field)
+    if not -(2**31) <= number < 2**31:
+        raise DataFormatError(f"{path}: field {field}: expected an integer in [-2**31, 2**31), got {value!r}")
+    return number
+
+
 def _float(value: str, path: Path, field: str) -> float:
     try:
         number = float(value)
@@ -122,6 +131,8 @@ def read_header(path: str | Path) -> Header:
     if not fs > 0 or fs == float("inf"):
         raise DataFormatError(f"{path}: field sampling frequency: expected a positive number (Hz), got {fs}")
     n_samples = _int(record[3], path, "n_samples") if len(record) > 3 else -1
+    if len(record) > 3 and n_samples < 0:
+        raise DataFormatError(f"{path}: field n_samples: expected an integer >= 0, got {n_samples}")
     if len(lines) - 1 < n_signals:
         raise DataFormatError(f"{path}: signal lines: expected {n_signals}, got {len(lines) - 1}")
     signals = []
@@ -131,14 +142,14 @@ def read_header(path: str | Path) -> Header:
             raise DataFormatError(f"{path}: signal {i}: expected 'file format [gain ...]', got {line!r}")
         fmt = _int(f[1].split("x")[0].split(":")[0].split("+")[0], path, f"signal {i} format")
         gain, baseline, units = 200.0, None, "mV"
-        adc_zero = _int(f[4], path, f"signal {i} adc zero") if len(f) > 4 else 0
+        adc_zero = _int32(f[4], path, f"signal {i} adc zero") if len(f) > 4 else 0
         if len(f) > 2:
             m = _GAIN.match(f[2])
             if m is None:
                 raise DataFormatError(f"{path}: signal {i} gain: expected 'gain(baseline)/units', got {f[2]!r}")
             if m["gain"]:
                 gain = _float(m["gain"], path, f"signal {i} gain") or 200.0  # a zero gain means 'uncalibrated', WFDB's default 200
-            baseline = int(m["baseline"]) if m["baseline"] else None
+            baseline = _int32(m["baseline"], path, f"signal {i} baseline") if m["baseline"] else None
             units = m["units"] or units
         signals.append(
             SignalSpec(
@@ -205,17 +216,37 @@ def read_signals(path: str | Path, verify: bool = True) -> tuple[np.ndarray, Hea
                     raise DataFormatError(
                         f"{dat}: signal {i} ({s.name}) checksum: expected {s.checksum} (header), got {total}"
                     )
-    gain = np.array([s.gain for s in header.signals])[:, None]
-    baseline = np.array([s.baseline for s in header.signals])[:, None]
-    return ((digital - baseline) / gain).astype(np.float32), header
+    gain = np.array([s.gain for s in header.signals], dtype=np.float64)[:, None]
+    baseline = np.array([s.baseline for s in header.signals], dtype=np.int64)[:, None]
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        physical = ((digital - baseline) / gain).astype(np.float32)
+    # scale, then check: a tiny gain (1e-40) turns int16 samples into inf
+    bad = ~np.isfinite(physical).all(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        s = header.signals[i]
+        raise DataFormatError(
+            f"{hea}: signal {i} ({s.name}) gain: expected a gain that keeps (digital - baseline) / gain finite "
+            f"in float32, got gain {s.gain!r} with baseline {s.baseline}"
+        )
+    return physical, header
 
 
 def read_annotations(path: str | Path) -> list[Annotation]:
     """Read an MIT-format annotation file.
 
+    The structure is checked as it is read: 16-bit words (an even number of bytes),
+    annotation codes 1-49 or the pseudo-codes 59-63, SKIP and AUX fields complete,
+    samples non-negative and in time order, and a 0 word at the end. A plain-text
+    file, or one cut short, is refused instead of being read as bogus annotations.
+
     Returns:
         The annotations in file order, with absolute 0-based sample indices.
         Codes without a known symbol get ``"#<code>"``; auxiliary fields are skipped.
+
+    Raises:
+        DataFormatError: the file is missing or breaks the structure; the message
+            names the file, the byte offset and the field.
     """
     path = Path(path)
     try:
@@ -223,12 +254,14 @@ def read_annotations(path: str | Path) -> list[Annotation]:
     except OSError as e:
         raise DataFormatError(f"{path}: expected a readable annotation file, got {type(e).__name__}: {e.strerror or e}") from None
     out: list[Annotation] = []
-    sample, i = 0, 0
+    sample, i, ended = 0, 0, False
     while i + 1 < len(data):
+        at = i
         word = data[i] | (data[i + 1] << 8)
         i += 2
         code, value = word >> 10, word & 0x3FF
         if word == 0:
+            ended = True
             break
         if code == _SKIP:
             if i + 4 > len(data):
@@ -241,10 +274,33 @@ def read_annotations(path: str | Path) -> list[Annotation]:
             sample += interval
             i += 4
         elif code == _AUX:
+            if i + value > len(data):
+                raise DataFormatError(
+                    f"{path}: byte {at}: AUX field: expected {value} bytes of auxiliary data, got {len(data) - i} before the end"
+                )
             i += value + (value & 1)
         elif code in (_NUM, _SUB, _CHN):
             continue
+        elif code > _ACMAX:
+            raise DataFormatError(
+                f"{path}: byte {at}: annotation code: expected 1-{_ACMAX} or a pseudo-code {_SKIP}-{_AUX}, got {code} "
+                "(not an MIT annotation file?)"
+            )
         else:
             sample += value
+            if sample < 0 or (out and sample < out[-1].sample):
+                previous = f"after sample {out[-1].sample}" if out else "at the start"
+                raise DataFormatError(
+                    f"{path}: byte {at}: sample: expected a non-negative sample in time order, got {sample} {previous}"
+                )
             out.append(Annotation(sample, ANNOTATION_SYMBOLS.get(code, f"#{code}")))
+    if len(data) % 2:
+        raise DataFormatError(
+            f"{path}: annotation file length: expected an even number of bytes (16-bit words), got {len(data)}"
+        )
+    if not ended:
+        raise DataFormatError(
+            f"{path}: end of file: expected a 0 word ending the annotations, got none in {len(data)} bytes "
+            "(a truncated file, or not an MIT annotation file)"
+        )
     return out

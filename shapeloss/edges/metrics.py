@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._validation import check_finite, check_range, check_same_shape, check_tensor
+from .._validation import check_finite, check_range, check_same_shape, check_tensor, is_integer, is_real
 from ..errors import InvalidArgumentError
 
 __all__ = ["boundary_f1", "boundary_peak_heights", "boundary_hausdorff"]
@@ -41,7 +41,7 @@ def _tensor(x: object, name: str, floating: bool = True) -> torch.Tensor:
 
 
 def _tolerance(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if not is_integer(value) or value < 0:
         raise InvalidArgumentError(f"tolerance: expected an int >= 0 (pixels), got {value!r}")
     return value
 
@@ -74,7 +74,7 @@ def boundary_f1(
     check_same_shape(p, "predictions", b, "boundaries")
     check_range(p, "predictions", 0.0, 1.0)
     tolerance = _tolerance(tolerance)
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
+    if not is_real(threshold) or not 0 <= threshold <= 1:
         raise InvalidArgumentError(f"threshold: expected a float in [0, 1], got {threshold!r}")
     pred = (p >= threshold).double()
     true = (b > 0.5).double()
@@ -109,7 +109,7 @@ def boundary_peak_heights(
     check_same_shape(p, "predictions", y, "labels")
     check_range(p, "predictions", 0.0, 1.0)
     tolerance = _tolerance(tolerance)
-    if not isinstance(label_threshold, (int, float)) or isinstance(label_threshold, bool) or not 0 < label_threshold <= 1:
+    if not is_real(label_threshold) or not 0 < label_threshold <= 1:
         raise InvalidArgumentError(f"label_threshold: expected a float in (0, 1], got {label_threshold!r}")
     best = _dilate(p, tolerance)
     ridge = y >= label_threshold

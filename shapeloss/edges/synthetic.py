@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._validation import check_positive_int
+from .._validation import check_positive_int, is_integer, is_real
 from ..errors import InvalidArgumentError
 
 __all__ = [
@@ -46,7 +46,7 @@ def _check_interval(value: object, name: str, low: float = 0.0) -> tuple[float, 
     if (
         not isinstance(value, (tuple, list))
         or len(value) != 2
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        or not all(is_real(v) for v in value)
         or not (low <= value[0] <= value[1])
         or not all(math.isfinite(v) for v in value)
     ):
@@ -55,7 +55,7 @@ def _check_interval(value: object, name: str, low: float = 0.0) -> tuple[float, 
 
 
 def _check_nonneg(value: object, name: str, allow_negative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise InvalidArgumentError(f"{name}: expected a finite float, got {value!r}")
     if not allow_negative and value < 0:
         raise InvalidArgumentError(f"{name}: expected a non-negative float, got {value!r}")
@@ -168,8 +168,8 @@ def make_onset_burst(n: int, seed: int = 0, config: OnsetBurstConfig | None = No
         >>> data.signals.shape, data.targets.shape
         (torch.Size([8, 1, 512]), torch.Size([8, 1, 512]))
     """
-    check_positive_int(n, "n")
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    n = check_positive_int(n, "n")
+    if not is_integer(seed):
         raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
     cfg = _config(OnsetBurstConfig, config, overrides)
     rng = np.random.default_rng(seed)
@@ -245,7 +245,7 @@ class ContourConfig:
         if (
             not isinstance(self.size, (tuple, list))
             or len(self.size) != 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 12 for s in self.size)
+            or not all(is_integer(s) and s >= 12 for s in self.size)
         ):
             raise InvalidArgumentError(f"size: expected a pair of ints >= 12, got {self.size!r}")
         lo, hi = _check_interval(self.radius, "radius")
@@ -292,8 +292,8 @@ def make_contour_images(n: int, seed: int = 0, config: ContourConfig | None = No
     Returns:
         A :class:`ContourSet`.
     """
-    check_positive_int(n, "n")
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    n = check_positive_int(n, "n")
+    if not is_integer(seed):
         raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
     cfg = _config(ContourConfig, config, overrides)
     rng = np.random.default_rng(seed)

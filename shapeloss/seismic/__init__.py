@@ -5,7 +5,7 @@ core never imports this package.
 """
 
 from .annotate import Annotation, Pick, ProbabilityTrace, annotate
-from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
+from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows, widen_labels, widened_sigma
 from .npz import (
     DEFAULT_NCEDC_PATH,
     AnalystSPicks,
@@ -20,6 +20,7 @@ from .npz import (
     split_by_trace,
 )
 from .phasenet import PHASES, PhaseNet
+from .synthetic_records import EventRecord, event_record
 from .synthetic import (
     SyntheticBatches,
     SyntheticConfig,
@@ -39,12 +40,16 @@ __all__ = [
     "LABEL_SIGMA",
     "gaussian_labels",
     "normalize_windows",
+    "widened_sigma",
+    "widen_labels",
     "SyntheticConfig",
     "SyntheticWindows",
     "SyntheticBatches",
     "SyntheticRecord",
     "synthetic_windows",
     "synthetic_record",
+    "EventRecord",
+    "event_record",
     "PhaseNetTrace",
     "read_phasenet_npz",
     "load_phasenet_folder",

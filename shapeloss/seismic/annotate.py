@@ -15,7 +15,13 @@ What happens to awkward records, each reported in :attr:`Annotation.messages` an
   segments, each annotated on its own; no window spans a gap;
 * a segment shorter than a window: annotated as one zero-padded window (``short="pad"``),
   skipped (``"skip"``) or refused (``"raise"``);
-* a missing component (a vertical-only station): filled with zeros, as in training.
+* a missing component (a vertical-only station): filled with zeros, as in training;
+* overlapping traces of one channel (in a ``Stream``): identical samples merge into one
+  copy; where they differ, the later trace's samples are kept, as ObsPy's
+  ``Stream.merge(method=1)`` does (``overlaps="raise"`` refuses them instead).
+
+Settings, sampling rates and samples are checked before any window runs through the model
+(see :mod:`shapeloss.seismic.records` for the input side).
 
 Example:
     >>> import numpy as np
@@ -29,32 +35,28 @@ Example:
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._validation import check_choice, check_positive_int
-from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
+from .._validation import check_bool, check_choice, check_positive_int, is_real
+from ..errors import DataFormatError, InvalidArgumentError, NonFiniteInputError, OutOfDomainError, ShapeMismatchError
 from ..losses import resolve_activation
 from ..metrics import find_peaks
 from .labels import normalize_windows
 from .phasenet import PHASES
+from .records import Segment, add_seconds, array_segments, check_rate, is_stream, seconds, stream_segments
 
 __all__ = ["annotate", "Annotation", "ProbabilityTrace", "Pick", "TARGET_RATE"]
 
 #: Sampling rate the pickers are trained at (Hz); records are resampled to it.
 TARGET_RATE = 100.0
-
-# Seismometers with numbered horizontals: 1 is (roughly) north, 2 east, 3 vertical.
-_COMPONENT_ALIASES = {"1": "N", "2": "E", "3": "Z"}
 
 
 # --------------------------------------------------------------------------- results
@@ -102,7 +104,7 @@ class ProbabilityTrace:
 
     def time_of(self, sample: float) -> Any:
         """Absolute time of a sample index."""
-        return _add_seconds(self.start_time, float(sample) / self.sampling_rate)
+        return add_seconds(self.start_time, float(sample) / self.sampling_rate)
 
     def __getitem__(self, phase: str) -> np.ndarray:
         """The ``(N,)`` probability trace of one phase."""
@@ -160,7 +162,7 @@ class Annotation:
         return stream
 
 
-# --------------------------------------------------------------------------- times
+# --------------------------------------------------------------------------- ObsPy
 
 
 def _require_obspy(what: str) -> Any:
@@ -170,162 +172,6 @@ def _require_obspy(what: str) -> Any:
         raise ImportError(f"{what} needs ObsPy: pip install 'shapeloss[seismic]'") from exc
     return obspy
 
-
-def _time_base(start_time: Any) -> Any:
-    """``start_time`` as UTCDateTime when ObsPy is installed, else datetime or float seconds."""
-    if start_time is None:
-        return 0.0
-    try:
-        from obspy import UTCDateTime
-    except ImportError:
-        UTCDateTime = None  # noqa: N806
-    if UTCDateTime is not None:
-        try:
-            return UTCDateTime(start_time)
-        except Exception as exc:
-            raise InvalidArgumentError(
-                f"start_time: expected a time ObsPy's UTCDateTime accepts (epoch seconds, ISO string, datetime), "
-                f"got {start_time!r}"
-            ) from exc
-    if isinstance(start_time, _dt.datetime):
-        return start_time
-    if isinstance(start_time, str):
-        try:
-            return _dt.datetime.fromisoformat(start_time)
-        except ValueError as exc:
-            raise InvalidArgumentError(f"start_time: expected an ISO 8601 time, got {start_time!r}") from exc
-    if isinstance(start_time, (int, float)) and not isinstance(start_time, bool) and math.isfinite(start_time):
-        return float(start_time)
-    raise InvalidArgumentError(f"start_time: expected epoch seconds, an ISO string or a datetime, got {start_time!r}")
-
-
-def _seconds(t: Any) -> float:
-    """A sortable number for any of the time types (UTCDateTime, datetime, float)."""
-    return t.timestamp() if isinstance(t, _dt.datetime) else float(t)
-
-
-def _add_seconds(base: Any, seconds: float) -> Any:
-    if isinstance(base, _dt.datetime):
-        return base + _dt.timedelta(seconds=seconds)
-    return base + seconds
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-@dataclass
-class _Segment:
-    trace_id: str
-    start_time: Any
-    data: np.ndarray  # (C, n) float32 at the target rate, no NaN
-
-
-def _resample(x: np.ndarray, rate: float, target: float, where: str) -> np.ndarray:
-    if math.isclose(rate, target, rel_tol=1e-9):
-        return x
-    ratio = Fraction(target / rate).limit_denominator(1000)
-    if not math.isclose(ratio.numerator / ratio.denominator, target / rate, rel_tol=1e-6):
-        raise InvalidArgumentError(
-            f"sampling_rate: expected a rate with a simple ratio to {target:g} Hz, got {rate:g} Hz ({where})"
-        )
-    try:
-        from scipy.signal import resample_poly
-    except ImportError as exc:  # pragma: no cover - scipy comes with the seismic extra
-        raise ImportError(f"resampling {where} from {rate:g} Hz needs scipy: pip install 'shapeloss[seismic]'") from exc
-    return resample_poly(x.astype(np.float64), ratio.numerator, ratio.denominator, axis=-1).astype(np.float32)
-
-
-def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of the runs of True."""
-    edges = np.diff(np.concatenate(([0], valid.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
-
-
-def _array_segments(
-    data: Any, rate: float, start_time: Any, target: float, messages: list[str]
-) -> list[_Segment]:
-    if isinstance(data, Tensor):
-        data = data.detach().cpu().numpy()
-    x = np.asarray(data)
-    if x.ndim == 1:
-        x = x[None, :]
-    if x.ndim != 2 or x.shape[-1] == 0 or not np.issubdtype(x.dtype, np.number):
-        raise ShapeMismatchError(f"data: expected a (C, N) or (N,) numeric array, got shape {np.shape(data)} ({x.dtype})")
-    x = x.astype(np.float32, copy=False)
-    if np.isinf(x).any():
-        raise DataFormatError(f"data: expected finite values (NaN marks a gap), got {int(np.isinf(x).sum())} infinite value(s)")
-    base = _time_base(start_time)
-    valid = ~np.isnan(x).any(axis=0)
-    runs = _runs(valid)
-    if len(runs) > 1 or (runs and runs[0] != (0, x.shape[1])):
-        gaps = [(a, b) for (_, a), (b, _) in zip([(0, 0)] + runs, runs + [(x.shape[1], 0)]) if b > a]
-        messages.append(
-            f"record: {len(gaps)} gap(s) of NaN samples ({', '.join(f'{a}-{b}' for a, b in gaps[:5])}"
-            f"{'...' if len(gaps) > 5 else ''}); annotated as {len(runs)} separate segment(s)"
-        )
-    if not math.isclose(rate, target, rel_tol=1e-9):
-        messages.append(f"record: resampled from {rate:g} Hz to {target:g} Hz")
-    return [
-        _Segment("record", _add_seconds(base, a / rate), _resample(x[:, a:b], rate, target, "record"))
-        for a, b in runs
-    ]
-
-
-def _component_index(channel: str, component_order: str) -> int | None:
-    letter = channel[-1:].upper()
-    letter = _COMPONENT_ALIASES.get(letter, letter) if letter not in component_order else letter
-    return component_order.index(letter) if letter in component_order else None
-
-
-def _stream_segments(stream: Any, component_order: str, target: float, messages: list[str]) -> list[_Segment]:
-    groups: dict[str, list[Any]] = {}
-    for trace in stream.copy().split():  # split: masked (gappy) traces become contiguous pieces
-        s = trace.stats
-        groups.setdefault(f"{s.network}.{s.station}.{s.location}.{s.channel[:-1]}", []).append(trace)
-    if not groups:
-        raise DataFormatError("data: expected a Stream with at least one trace holding samples, got an empty Stream")
-    segments: list[_Segment] = []
-    for trace_id, traces in sorted(groups.items()):
-        pieces: list[tuple[int, Any, np.ndarray]] = []
-        for tr in traces:
-            idx = _component_index(tr.stats.channel, component_order)
-            if idx is None:
-                messages.append(f"{tr.id}: component {tr.stats.channel[-1:]!r} not in {component_order!r}; ignored")
-                continue
-            if tr.stats.npts == 0:
-                continue
-            data = _resample(np.asarray(tr.data, dtype=np.float32)[None, :], tr.stats.sampling_rate, target, tr.id)[0]
-            pieces.append((idx, tr.stats.starttime, data))
-        if not pieces:
-            continue
-        rates = sorted({tr.stats.sampling_rate for tr in traces})
-        if any(not math.isclose(r, target, rel_tol=1e-9) for r in rates):
-            messages.append(f"{trace_id}: resampled from {', '.join(f'{r:g}' for r in rates)} Hz to {target:g} Hz")
-        t0 = min(start for _, start, _ in pieces)
-        offsets = [int(round((start - t0) * target)) for _, start, _ in pieces]
-        total = max(o + d.size for o, (_, _, d) in zip(offsets, pieces))
-        grid = np.full((len(component_order), total), np.nan, dtype=np.float32)
-        present = sorted({idx for idx, _, _ in pieces})
-        for o, (idx, _, d) in zip(offsets, pieces):
-            grid[idx, o : o + d.size] = d
-        missing = [component_order[i] for i in range(len(component_order)) if i not in present]
-        if missing:
-            grid[[component_order.index(c) for c in missing]] = 0.0
-            messages.append(f"{trace_id}: no {'/'.join(missing)} component; filled with zeros")
-        runs = _runs(~np.isnan(grid).any(axis=0))
-        if len(runs) > 1 or (runs and runs[0] != (0, total)):
-            messages.append(
-                f"{trace_id}: gaps or components covering different times; annotated as {len(runs)} "
-                f"contiguous segment(s) where every component has data"
-            )
-        segments.extend(
-            _Segment(trace_id, t0 + a / target, np.ascontiguousarray(grid[:, a:b])) for a, b in runs
-        )
-    return segments
-
-
-def _is_stream(data: Any) -> bool:
-    return type(data).__name__ == "Stream" and hasattr(data, "traces") and hasattr(data, "split")
 
 
 # --------------------------------------------------------------------------- windows
@@ -387,6 +233,7 @@ def annotate(
     short: str = "pad",
     target_rate: float = TARGET_RATE,
     device: str | torch.device | None = None,
+    overlaps: str = "merge",
 ) -> Annotation:
     """Pick phases on a continuous record with a window-based picker.
 
@@ -428,6 +275,10 @@ def annotate(
             ``"skip"`` or ``"raise"``.
         target_rate: the model's sampling rate; other rates are resampled to it.
         device: where to run the model (default: where its parameters are).
+        overlaps: traces of one channel that overlap in a ``Stream``: ``"merge"`` (default:
+            identical samples merge into one copy; where they differ, the later trace wins,
+            as ObsPy's ``Stream.merge(method=1)``; each overlap is reported in the messages)
+            or ``"raise"`` (refuse overlapping traces whose samples differ).
 
     Returns:
         An :class:`Annotation`: probability traces, picks with absolute times, and the
@@ -435,9 +286,15 @@ def annotate(
 
     Raises:
         ShapeMismatchError: an array that is not ``(C, N)``, or a model output of the wrong shape.
-        InvalidArgumentError: an invalid setting, or a segment shorter than ``window`` with
-            ``short="raise"``.
-        DataFormatError: an empty stream, infinite samples.
+        InvalidArgumentError: an invalid setting (thresholds outside [0, 1], a sampling rate
+            that is not positive and finite, an unknown device...), or a segment shorter than
+            ``window`` with ``short="raise"``.
+        TypeError: complex or boolean samples, a sampling rate that is not a number.
+        DataFormatError: an empty stream, infinite samples, overlapping traces with
+            ``overlaps="raise"``.
+
+    Every setting and every trace's sampling rate and samples are checked before the model
+    runs: a bad value costs no picking time.
     """
     _check_model(model)
     window = check_positive_int(window, "window", minimum=2)
@@ -456,27 +313,37 @@ def annotate(
     if not isinstance(component_order, str) or not component_order or len(set(component_order)) != len(component_order):
         raise InvalidArgumentError(f"component_order: expected distinct component letters such as 'ENZ', got {component_order!r}")
     phases = tuple(phases)
-    if not phases or not all(isinstance(p, str) for p in phases):
-        raise InvalidArgumentError(f"phases: expected the names of the model's output channels, got {phases!r}")
+    if not phases or not all(isinstance(p, str) for p in phases) or len(set(phases)) != len(phases):
+        raise InvalidArgumentError(f"phases: expected distinct names of the model's output channels, got {phases!r}")
     if pick_phases is None:
         pick_phases = tuple(p for p in phases if p.lower() not in ("noise", "n"))
     unknown = [p for p in pick_phases if p not in phases]
     if unknown:
         raise InvalidArgumentError(f"pick_phases: expected names among phases {list(phases)}, got {unknown}")
     thresholds = _thresholds(threshold, pick_phases)
-    if not (isinstance(target_rate, (int, float)) and math.isfinite(target_rate) and target_rate > 0):
+    if not (is_real(target_rate) and math.isfinite(target_rate) and target_rate > 0):
         raise InvalidArgumentError(f"target_rate: expected a positive float, got {target_rate!r}")
     act = (lambda t: t) if activation is None else resolve_activation(activation)
+    if activation == "softmax" and len(phases) == 1:
+        raise InvalidArgumentError(
+            "activation: expected 'sigmoid' (or a callable) for a model with one output channel, got 'softmax' "
+            "(a softmax over one channel is 1.0 everywhere: no picks could be told apart)"
+        )
+    check_choice(overlaps, "overlaps", ("merge", "raise"))
+    normalize = check_bool(normalize, "normalize")
+    if device is not None:
+        try:
+            torch.device(device)
+        except (RuntimeError, TypeError) as exc:
+            raise InvalidArgumentError(f"device: expected a device torch knows ('cpu', 'cuda:0', ...), got {device!r}") from exc
 
     messages: list[str] = []
-    if _is_stream(data):
-        segments = _stream_segments(data, component_order, float(target_rate), messages)
+    if is_stream(data):
+        segments = stream_segments(data, component_order, float(target_rate), messages, overlaps)
     else:
         if sampling_rate is None:
             raise InvalidArgumentError("sampling_rate: expected the array's sampling rate in Hz, got None")
-        if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, (int, float)) or not sampling_rate > 0:
-            raise InvalidArgumentError(f"sampling_rate: expected a positive float, got {sampling_rate!r}")
-        segments = _array_segments(data, float(sampling_rate), start_time, float(target_rate), messages)
+        segments = array_segments(data, check_rate(sampling_rate, ""), start_time, float(target_rate), messages)
         if segments and segments[0].data.shape[0] != len(component_order):
             raise ShapeMismatchError(
                 f"data: expected {len(component_order)} components ({component_order}) as (C, N), "
@@ -484,8 +351,8 @@ def annotate(
             )
 
     # Windows of every segment, batched together.
-    plans: list[tuple[_Segment, np.ndarray, int]] = []  # (segment, starts, padded length)
-    kept: list[_Segment] = []
+    plans: list[tuple[Segment, np.ndarray, int]] = []  # (segment, starts, padded length)
+    kept: list[Segment] = []
     for seg in segments:
         n = seg.data.shape[1]
         if n < window:
@@ -526,6 +393,7 @@ def annotate(
                         f"model output: expected (B, {len(phases)}, {window}) for phases {list(phases)}, got {got}"
                     )
                 probs = out.float().cpu().numpy()
+                _check_probabilities(probs, chunk, plans, activation)
                 for b, (k, s) in enumerate(chunk):
                     total = stacks[k].shape[1]
                     w = _window_weight(s, total, window, blinding)
@@ -549,8 +417,25 @@ def annotate(
             row = trace[phase]
             for pos in find_peaks(row, height=thresholds[phase], distance=min_distance):
                 picks.append(Pick(seg.trace_id, phase, trace.time_of(int(pos)), int(pos), float(row[pos])))
-    picks.sort(key=lambda p: (p.trace_id, _seconds(p.time)))
+    picks.sort(key=lambda p: (p.trace_id, seconds(p.time)))
     return Annotation(traces, picks, messages)
+
+
+def _check_probabilities(probs: np.ndarray, chunk: list[tuple[int, int]], plans: list, activation: object) -> None:
+    """The stacked traces must be probabilities: finite, in [0, 1] (the numpy copy is checked, no extra sync)."""
+    finite = np.isfinite(probs)
+    if not finite.all():
+        bad = sorted({f"{plans[k][0].trace_id} window at sample {s}" for b, (k, s) in enumerate(chunk) if not finite[b].all()})
+        raise NonFiniteInputError(
+            f"model output: expected finite values, got {int((~finite).sum())} NaN/Inf in {len(bad)} window(s) ({', '.join(bad[:3])})"
+        )
+    low, high = float(probs.min()), float(probs.max())
+    if low < 0.0 or high > 1.0:
+        hint = (" (activation=None means the model returns probabilities: pass activation='sigmoid' for logits)"
+                if activation is None else "")
+        raise OutOfDomainError(
+            f"model output: expected probabilities in [0, 1] after the activation, got values in [{low:.4g}, {high:.4g}]{hint}"
+        )
 
 
 def _thresholds(threshold: float | Mapping[str, float], phases: Sequence[str]) -> dict[str, float]:
@@ -562,6 +447,8 @@ def _thresholds(threshold: float | Mapping[str, float], phases: Sequence[str]) -
     else:
         values = {p: threshold for p in phases}
     for phase, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not is_real(value) or not math.isfinite(value):
             raise InvalidArgumentError(f"threshold: expected a finite float for phase {phase!r}, got {value!r}")
+        if not 0.0 <= float(value) <= 1.0:
+            raise InvalidArgumentError(f"threshold: expected a probability in [0, 1] for phase {phase!r}, got {value!r}")
     return {p: float(v) for p, v in values.items()}

@@ -10,12 +10,24 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._validation import is_real, is_integer
 from ..errors import InvalidArgumentError, ShapeMismatchError
 
-__all__ = ["LABEL_SIGMA", "gaussian_labels", "normalize_windows"]
+__all__ = ["LABEL_SIGMA", "gaussian_labels", "normalize_windows", "widened_sigma", "widen_labels"]
 
 #: Standard deviation of the Gaussian pick labels, in samples (PhaseNet's 0.2 s at 100 Hz).
 LABEL_SIGMA = 20.0
+
+
+def _picks(value: object, name: str) -> np.ndarray:
+    """Pick positions as float64; NaN (or None) is no pick; text, booleans and dates are refused."""
+    raw = np.atleast_1d(np.asarray(value))
+    if raw.dtype.kind in "USVbcmM":  # "100" would silently convert, True would be sample 1
+        raise TypeError(f"{name}: expected pick positions as numbers (NaN for no pick), got dtype {raw.dtype}")
+    try:
+        return raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected pick positions as numbers (NaN for no pick), got {value!r}") from None
 
 
 def gaussian_labels(
@@ -44,13 +56,14 @@ def gaussian_labels(
         >>> y.shape, float(y[0, 0, 100]), float(y[0, 2, 100])
         ((1, 3, 1000), 1.0, 0.0)
     """
-    p = np.atleast_1d(np.asarray(p_picks, dtype=np.float64))
-    s = np.atleast_1d(np.asarray(s_picks, dtype=np.float64))
-    if p.ndim != 1 or s.shape != p.shape:
+    p, s = (_picks(x, name) for x, name in ((p_picks, "p_picks"), (s_picks, "s_picks")))
+    if p.ndim != 1:
+        raise ShapeMismatchError(f"p_picks: expected a 1-D array (B,) of pick positions, got shape {p.shape}")
+    if s.shape != p.shape:
         raise ShapeMismatchError(f"s_picks: expected the shape of p_picks {p.shape} (B,), got {s.shape}")
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+    if not is_integer(length) or length < 1:
         raise InvalidArgumentError(f"length: expected an int >= 1, got {length!r}")
-    if not (isinstance(sigma, (int, float)) and np.isfinite(sigma) and sigma > 0):
+    if not (is_real(sigma) and np.isfinite(sigma) and sigma > 0):
         raise InvalidArgumentError(f"sigma: expected a finite float > 0, got {sigma!r}")
 
     labels = np.zeros((p.shape[0], 3, length), dtype=dtype)
@@ -77,6 +90,61 @@ def gaussian_labels(
         window = labels[row, :, start : start + span]
         window[2] = np.clip(1.0 - window[0] - window[1], 0.0, 1.0)
     return labels
+
+
+def widened_sigma(pick_scatter: float, sigma: float = LABEL_SIGMA) -> float:
+    """The label width that matches picks scattered by ``pick_scatter`` samples (std):
+    ``sqrt(sigma**2 + pick_scatter**2)``, the width of the average of the scattered labels.
+
+    Example:
+        >>> round(widened_sigma(25.0), 2)  # S picks scattered by 25 samples
+        32.02
+    """
+    for name, v in (("pick_scatter", pick_scatter), ("sigma", sigma)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < (name == "sigma") * 1e-12:
+            raise InvalidArgumentError(f"{name}: expected a finite float >= 0{' (> 0 for sigma)' if name == 'sigma' else ''}, got {v!r}")
+    return float(np.hypot(sigma, pick_scatter))
+
+
+def widen_labels(
+    labels: np.ndarray, pick_scatter: float, channels: tuple[int, ...] = (1,), sigma: float = LABEL_SIGMA
+) -> np.ndarray:
+    """Gaussian pick labels of width ``sigma`` widened to :func:`widened_sigma` on some channels.
+
+    Each chosen channel is convolved with a normalised Gaussian of std ``pick_scatter`` and scaled
+    back to peak 1 (a Gaussian of width ``sigma`` becomes one of width ``sqrt(sigma**2 +
+    pick_scatter**2)``, peak 1, same centre); the noise channel (2) is rebuilt as
+    ``clip(1 - P - S, 0, 1)``. Near the window's ends the convolution sees zeros beyond the edge.
+
+    Args:
+        labels: ``(B, 3, L)`` labels from :func:`gaussian_labels` (P, S, noise).
+        pick_scatter: std of the pick scatter to absorb, in samples (0 returns a copy).
+        channels: the phase channels to widen (default S only).
+        sigma: the width the labels were made with.
+
+    Returns:
+        A new ``(B, 3, L)`` array of the same dtype, values in [0, 1].
+    """
+    if not isinstance(labels, np.ndarray) or labels.ndim != 3 or labels.shape[1] != 3 or labels.dtype.kind != "f":
+        got = f"shape {labels.shape}, dtype {labels.dtype}" if isinstance(labels, np.ndarray) else type(labels).__name__
+        raise ShapeMismatchError(f"labels: expected a floating (B, 3, L) numpy array, got {got}")
+    widened_sigma(pick_scatter, sigma)  # checks both
+    if not isinstance(channels, tuple) or not channels or any(c not in (0, 1) for c in channels):
+        raise InvalidArgumentError(f"channels: expected a non-empty tuple of phase channels in (0, 1), got {channels!r}")
+    out = labels.copy()
+    if pick_scatter == 0:
+        return out
+    half = int(np.ceil(5 * pick_scatter))
+    k = np.exp(-0.5 * (np.arange(-half, half + 1) / pick_scatter) ** 2)
+    k /= k.sum()
+    scale = widened_sigma(pick_scatter, sigma) / sigma  # the convolved peak is sigma / widened
+    kernel = torch.from_numpy(k).view(1, 1, -1)
+    for c in channels:
+        x = torch.from_numpy(labels[:, c : c + 1].astype(np.float64))
+        y = torch.nn.functional.conv1d(x, kernel, padding=half)[:, 0].numpy()
+        out[:, c] = np.clip(scale * y, 0.0, 1.0)
+    out[:, 2] = np.clip(1.0 - out[:, 0] - out[:, 1], 0.0, 1.0)
+    return out
 
 
 def _cutoff(dtype: np.dtype) -> float:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_choice, check_positive_int, is_integer
 from ..errors import DataFormatError, InvalidArgumentError
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows
 
@@ -86,10 +86,16 @@ def _pick(value: np.ndarray, path: Path, field: str, n_samples: int) -> int:
     value = np.asarray(value)
     if value.size != 1 or not (np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)):
         raise DataFormatError(f"{path}: field '{field}': expected one sample index, got {value.dtype} of shape {value.shape}")
+    if value.dtype == np.bool_:
+        raise DataFormatError(f"{path}: field '{field}': expected one sample index, got a boolean")
     pick = float(value.reshape(()))
-    if not np.isfinite(pick) or not 0 <= pick < n_samples:
-        raise DataFormatError(f"{path}: field '{field}': expected a sample index in [0, {n_samples}), got {pick}")
-    return int(round(pick))
+    # round first, then check: 399.6 on a 400-sample trace would become index 400
+    index = round(pick) if np.isfinite(pick) else None
+    if index is None or not 0 <= index < n_samples:
+        raise DataFormatError(
+            f"{path}: field '{field}': expected a sample index in [0, {n_samples}) after rounding, got {pick}"
+        )
+    return int(index)
 
 
 def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
@@ -125,13 +131,19 @@ def read_phasenet_npz(path: str | Path) -> PhaseNetTrace:
             data = data[:, None]
         if data.ndim != 2 or data.shape[1] not in (1, 3) or data.shape[0] < 1:
             raise DataFormatError(f"{path}: field 'data': expected shape (samples, 3) or (samples, 1), got {data.shape}")
+        # cast, then check: a float64 1e300 is finite but becomes inf in float32
+        with np.errstate(over="ignore", invalid="ignore"):
+            data = data.astype(np.float32)
         if not np.isfinite(data).all():
-            raise DataFormatError(f"{path}: field 'data': expected finite values, got {int((~np.isfinite(data)).sum())} NaN/Inf")
+            raise DataFormatError(
+                f"{path}: field 'data': expected finite values within float32 range (|x| < 3.4e38), "
+                f"got {int((~np.isfinite(data)).sum())} NaN/Inf or overflowing value(s)"
+            )
         n_samples = data.shape[0]
         stored = np.asarray(_field(npz, path, "channels")).reshape(-1) if "channels" in npz.files else np.array([""])
         if stored.size == 0:
             raise DataFormatError(f"{path}: field 'channels': expected channel codes such as 'EHE_EHN_EHZ', got an empty array")
-        channels = str(stored[0])
+        channels = stored[0].decode("ascii", "replace") if isinstance(stored[0], bytes) else str(stored[0])
         itp = _pick(_field(npz, path, "itp"), path, "itp", n_samples)
         its = _pick(_field(npz, path, "its"), path, "its", n_samples)
 
@@ -183,7 +195,8 @@ def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH, on_error: str = 
     check_choice(on_error, "on_error", ("raise", "skip"))
     root = Path(root)
     if not root.is_dir():
-        raise DataFormatError(f"{root}: expected a folder of PhaseNet npz files, got no such folder")
+        got = "a file" if root.exists() else "no such folder"
+        raise DataFormatError(f"{root}: expected a folder of PhaseNet npz files, got {got}")
     listing = root / "waveform.csv"
     if listing.exists():
         with open(listing, newline="") as handle:
@@ -191,6 +204,13 @@ def load_phasenet_folder(root: str | Path = DEFAULT_NCEDC_PATH, on_error: str = 
             if reader.fieldnames is None or "fname" not in reader.fieldnames:
                 raise DataFormatError(f"{listing}: field 'fname': expected a csv header with fname, got {reader.fieldnames}")
             names = [row["fname"] for row in reader]
+        for name in names:
+            # a listing must not make us read files outside the dataset's folder
+            if not name or Path(name).name != name or name in (".", ".."):
+                raise DataFormatError(f"{listing}: field 'fname': expected a file name inside the folder, got {name!r}")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise DataFormatError(f"{listing}: field 'fname': expected each file listed once, got {repeated[:5]} more than once")
         folder = root / "waveform_train" if (root / "waveform_train").is_dir() else root
         files = [folder / name for name in names]
     else:
@@ -317,7 +337,7 @@ class NpzBatches:
         self.s_pick_sampler = s_pick_sampler
         if not traces:
             raise InvalidArgumentError("traces: expected at least one trace, got none")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if not is_integer(batch_size) or batch_size < 1:
             raise InvalidArgumentError(f"batch_size: expected an int >= 1, got {batch_size!r}")
         self.traces, self.batch_size, self.seed, self.length = traces, batch_size, int(seed), length
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import is_integer
 from ..errors import InvalidArgumentError
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_rows_
 
@@ -376,7 +377,7 @@ def synthetic_windows(
         >>> batch.waveforms.shape, batch.labels.shape
         ((4, 3, 3001), (4, 3, 3001))
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if not is_integer(n) or n < 1:
         raise InvalidArgumentError(f"n: expected an int >= 1, got {n!r}")
     if config is None:
         config = SyntheticConfig()
@@ -410,7 +411,7 @@ class SyntheticBatches:
     """
 
     def __init__(self, batch_size: int, seed: int = 0, config: SyntheticConfig | None = None) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if not is_integer(batch_size) or batch_size < 1:
             raise InvalidArgumentError(f"batch_size: expected an int >= 1, got {batch_size!r}")
         self.batch_size = batch_size
         self.seed = int(seed)
@@ -458,12 +459,12 @@ def synthetic_record(
     """
     config = config or SyntheticConfig()
     total = int(round(duration_s * SAMPLING_RATE))
-    if isinstance(n_events, bool) or not isinstance(n_events, int) or n_events < 1:
+    if not is_integer(n_events) or n_events < 1:
         raise InvalidArgumentError(f"n_events: expected an int >= 1, got {n_events!r}")
     slot = total // n_events
     if slot < config.length:
         raise InvalidArgumentError(
-            f"duration_s: expected at least {n_events * config.length / SAMPLING_RATE:.1f} s for {n_events} events "
+            f"duration_s: expected at least {n_events * config.length / SAMPLING_RATE:g} s for {n_events} events "
             f"of {config.length} samples, got {duration_s}"
         )
     rng = np.random.default_rng(seed)

@@ -119,9 +119,18 @@ def test_pick_boundaries_respects_the_mask():
 
 
 def test_synthetic_boundaries_are_ordered():
-    waves = make_synthetic_ecg(1, seed=3)[0].waves["synthetic"]
-    pos = boundary_positions(waves)
-    assert len(pos) == 6 and all(len(p) > 3 for p in pos)
+    """Sorted by time, the boundaries cycle P on, P off, QRS on, QRS off, T on, T off, beat after
+    beat: no boundary is out of order within a beat, and no beat overlaps the next."""
+    for seed in range(4):
+        waves = make_synthetic_ecg(1, seed=seed)[0].waves["synthetic"]
+        pos = boundary_positions(waves)
+        assert len(pos) == 6 and all(len(p) > 3 for p in pos)
+        times = np.concatenate(pos)
+        kinds = np.concatenate([np.full(len(p), k) for k, p in enumerate(pos)])
+        sequence = kinds[np.argsort(times, kind="stable")]
+        first = int(sequence[0])
+        expected = (first + np.arange(len(sequence))) % 6
+        assert (sequence == expected).all(), f"seed {seed}: boundaries out of order: {sequence.tolist()}"
 
 
 def test_span_ignores_unmatched_picks_outside_but_keeps_matches():

@@ -1,4 +1,4 @@
-"""The docs site builds under --strict, and the code on its pages runs."""
+"""The docs site builds under --strict (the code on its pages runs in tests/test_docs_code.py)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,61 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _python_blocks(page: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", (ROOT / "docs" / page).read_text(), flags=re.S)
-
-
-def test_mkdocs_build_strict(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The docs site built with ``mkdocs build --strict`` (once for this module)."""
     pytest.importorskip("mkdocs", reason="MkDocs (extra 'docs') not installed")
     pytest.importorskip("mkdocstrings", reason="mkdocstrings (extra 'docs') not installed")
     pytest.importorskip("material", reason="mkdocs-material (extra 'docs') not installed")
+    pytest.importorskip("mathjax", reason="django-static-mathjax (extra 'docs', ships MathJax) not installed")
+    folder = tmp_path_factory.mktemp("docs") / "site"
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert (tmp_path / "site" / "api" / "index.html").read_text().count("ShapeLoss") > 10
+    return folder
+
+
+def test_mkdocs_build_strict(site):
+    assert (site / "api" / "index.html").read_text().count("ShapeLoss") > 10
+
+
+def _source_formulas(markdown: str) -> int:
+    """Formulas written in a page: ``$$...$$`` blocks and ``$...$`` spans outside code."""
+    text = re.sub(r"```.*?```", "", markdown, flags=re.S)  # fenced code
+    text = re.sub(r"`[^`\n]*`", "", text)  # inline code
+    display = len(re.findall(r"\$\$.+?\$\$", text, flags=re.S))
+    text = re.sub(r"\$\$.+?\$\$", "", text, flags=re.S)
+    return display + len(re.findall(r"(?<![\\$])\$[^$\s][^$\n]*?\$", text))
+
+
+def test_every_formula_is_wrapped_for_mathjax_served_with_the_site(site):
+    """What a reader's browser gets: each formula wrapped for MathJax, and MathJax itself from
+    the site (configured first), never from another host (readers may be offline)."""
+    pages_with_math = 0
+    for md in sorted((ROOT / "docs").glob("*.md")):
+        html_path = site / ("index.html" if md.stem == "index" else f"{md.stem}/index.html")
+        html = html_path.read_text()
+        expected = _source_formulas(md.read_text())
+        wrapped = re.findall(r'<(span|div) class="arithmatex">(.*?)</\1>', html, flags=re.S)
+        assert len(wrapped) == expected, f"{md.name}: expected {expected} formulas wrapped, got {len(wrapped)}"
+        for _, formula in wrapped:
+            assert formula.strip().startswith(("\\(", "\\[")), f"{md.name}: {formula[:40]!r} lacks MathJax delimiters"
+        scripts = re.findall(r'<script src="([^"]+)"', html)
+        assert not [s for s in scripts if s.startswith(("http:", "https:", "//"))], f"{md.name}: a script from another host"
+        if wrapped:
+            pages_with_math += 1
+            config = next(i for i, s in enumerate(scripts) if s.endswith("javascripts/mathjax-config.js"))
+            engine = next(i for i, s in enumerate(scripts) if s.endswith("assets/mathjax/tex-svg.js"))
+            assert config < engine, f"{md.name}: the MathJax settings must load before MathJax"
+            for src in (scripts[config], scripts[engine]):
+                assert (html_path.parent / src).resolve().is_file(), f"{md.name}: {src} is not in the built site"
+    assert pages_with_math >= 2  # the loss on the home page, the concepts page
+    engine = (site / "assets" / "mathjax" / "tex-svg.js").read_text(errors="replace")
+    assert "MathJax" in engine and "typesetPromise" in engine and len(engine) > 500_000  # the real, self-contained engine
+    config = (site / "javascripts" / "mathjax-config.js").read_text()
+    assert '"arithmatex"' in config and "window.MathJax" in config
 
 
 def test_every_nav_page_exists():
@@ -40,23 +81,3 @@ def test_every_nav_page_exists():
 
     missing = [p for p in pages(nav) if not (ROOT / "docs" / p).is_file()]
     assert not missing
-
-
-def test_concepts_code_runs():
-    for block in _python_blocks("concepts.md"):
-        exec(compile(block, "concepts.md", "exec"), {})
-
-
-def test_getting_started_code_runs(tmp_path, monkeypatch):
-    for module in ("obspy", "seisbench", "lightning", "tensorboard"):
-        pytest.importorskip(module, reason=f"{module} (an extra) not installed")
-    monkeypatch.chdir(tmp_path)  # the TensorBoard example writes runs/demo
-    namespace: dict = {}
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for block in _python_blocks("getting-started.md"):
-            exec(compile(block, "getting-started.md", "exec"), namespace)
-    assert (tmp_path / "runs" / "demo").is_dir()
-    assert namespace["result"].probabilities.shape == (3, 12000)

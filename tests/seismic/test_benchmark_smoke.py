@@ -30,13 +30,20 @@ def test_twenty_step_run_writes_json_and_figures_and_resumes(bench, tmp_path):
     assert saved["command"].startswith("python benchmarks/seismic_s_phase.py --steps 20")
     assert saved["settings"]["steps"] == 20 and saved["settings"]["branch_at"] == 10
     run = saved["runs"][0]
-    assert run["schedule"] == "branch" and set(run["arms"]) == {"bce", "shapeloss"}
-    for arm in run["arms"].values():
+    # the default arms: the two trained ones and the two post-hoc maps of the bce network
+    assert run["schedule"] == "branch" and set(run["arms"]) == {"bce", "shapeloss", "bce_tuned", "bce_calibrated", "bce_power"}
+    for name, arm in run["arms"].items():
         assert arm["phases"]["S"]["n_labels"] == 16
         assert 0.0 <= arm["phases"]["S"]["band_share"] <= 1.0
         assert len(arm["hits"]["S"]) == 16
-        assert [r["step"] for r in arm["curve"]] == [0, 10, 20]
+        if name in ("bce", "shapeloss"):  # trained arms (the post-hoc ones map the bce network's outputs)
+            assert [r["step"] for r in arm["curve"]] == [0, 10, 20]
     assert run["timing"]["shapeloss"]["steps_run"] == 10
+    # what the run trained on is recorded by the run itself
+    import torch
+
+    assert run["device_info"]["device"] == "cpu" and run["device_info"]["torch"] == torch.__version__
+    assert saved["environment"]["device_info"]["torch_cuda"] == torch.version.cuda
     assert "S_ratio_at_least_1.64" in saved["summary"]["branch"]["synthetic_targets"]
     assert all(Path(f).exists() for f in report["figures"]) and len(report["figures"]) >= 4
 

@@ -94,3 +94,43 @@ def test_numpy_normalisation_leaves_its_input_alone_and_matches_the_formula():
     np.testing.assert_array_equal(z, expected)
     assert z.dtype == np.float32
     np.testing.assert_array_equal(normalize_windows(np.arange(6).reshape(1, 2, 3)), [[[-1.0, 0.0, 1.0]] * 2])
+
+
+# --------------------------------------------------------------------------- widened labels
+
+
+def test_widened_sigma_matches_the_scatter():
+    from shapeloss.seismic import widened_sigma
+
+    assert widened_sigma(25.0) == pytest.approx(np.sqrt(20.0**2 + 25.0**2))
+    assert widened_sigma(0.0, sigma=7.0) == 7.0
+    with pytest.raises(InvalidArgumentError, match="pick_scatter: expected a finite float >= 0"):
+        widened_sigma(-1.0)
+    with pytest.raises(InvalidArgumentError, match="sigma: expected a finite float >= 0"):
+        widened_sigma(5.0, sigma=0.0)
+
+
+@given(p=st.floats(400, 800), s=st.floats(1200, 1800), scatter=st.floats(1.0, 40.0))
+@settings(max_examples=30, deadline=None)
+def test_widened_s_labels_are_the_wider_gaussian_at_the_same_pick(p, s, scatter):
+    from shapeloss.seismic import widen_labels, widened_sigma
+
+    y = gaussian_labels([p], [s], 3001)
+    w = widen_labels(y, scatter)
+    wide = gaussian_labels([p], [s], 3001, sigma=widened_sigma(scatter))
+    np.testing.assert_allclose(w[:, 1], wide[:, 1], atol=1e-5)  # S: width sqrt(20^2 + scatter^2), peak 1
+    np.testing.assert_array_equal(w[:, 0], y[:, 0])  # P untouched
+    np.testing.assert_allclose(w[:, 2], np.clip(1 - w[:, 0] - w[:, 1], 0, 1), atol=1e-6)
+    assert w.dtype == y.dtype and w.min() >= 0 and w.max() <= 1
+    assert abs(int(w[0, 1].argmax()) - s) <= 1
+
+
+def test_widen_labels_refuses_bad_inputs_by_name():
+    from shapeloss.seismic import widen_labels
+
+    y = gaussian_labels([100.0], [200.0], 400)
+    with pytest.raises(ShapeMismatchError, match=r"labels: expected a floating \(B, 3, L\) numpy array"):
+        widen_labels(y[:, :2], 10.0)
+    with pytest.raises(InvalidArgumentError, match="channels: expected a non-empty tuple"):
+        widen_labels(y, 10.0, channels=(2,))
+    np.testing.assert_array_equal(widen_labels(y, 0.0), y)

@@ -1,0 +1,65 @@
+"""benchmarks/_provenance.py: a run records its command, commit and device itself."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "_provenance.py"
+
+
+@pytest.fixture(scope="module")
+def prov():
+    spec = importlib.util.spec_from_file_location("_provenance_under_test", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cpu_run_records_torch_build_and_machine(prov):
+    info = prov.device_info("cpu")
+    assert info["device"] == "cpu" and info["torch"] == torch.__version__ and info["torch_cuda"] == torch.version.cuda
+    assert info["cpu_count"] >= 1 and info["python"].count(".") == 2
+    assert "name" not in info and "driver" not in info  # nothing about a GPU is invented on a CPU
+
+
+def test_gpu_run_records_name_memory_capability_and_driver(prov, monkeypatch):
+    """On a GPU the run asks torch for the device and nvidia-smi for the driver (both stubbed here)."""
+    asked = {}
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: asked.setdefault("name", i) is not None and "NVIDIA H200")
+    monkeypatch.setattr(torch.cuda, "get_device_properties",
+                        lambda i: SimpleNamespace(total_memory=141 * 2**30, major=9, minor=0))
+
+    def fake_run(cmd, **kwargs):
+        asked["cmd"] = cmd
+        return subprocess.CompletedProcess(cmd, 0, stdout="570.86.15\n", stderr="")
+
+    monkeypatch.setattr(prov.subprocess, "run", fake_run)
+    info = prov.device_info("cuda:1")
+    assert asked["name"] == 1 and asked["cmd"][-1] == "1"  # the device asked for, not device 0
+    assert (info["name"], info["memory_gib"], info["capability"], info["driver"]) == ("NVIDIA H200", 141.0, "9.0", "570.86.15")
+
+
+def test_driver_is_none_when_nvidia_smi_is_missing_or_fails(prov, monkeypatch):
+    def missing(cmd, **kwargs):
+        raise FileNotFoundError(cmd[0])
+
+    monkeypatch.setattr(prov.subprocess, "run", missing)
+    assert prov._nvidia_driver(0) is None
+    monkeypatch.setattr(prov.subprocess, "run", lambda cmd, **k: subprocess.CompletedProcess(cmd, 9, stdout="", stderr="x"))
+    assert prov._nvidia_driver(0) is None
+
+
+def test_command_and_commit_come_from_the_checkout(prov):
+    command, commit, uncommitted = prov.provenance(str(SCRIPT.parent / "throughput.py"), ["--steps", "2"])
+    assert command == "python benchmarks/throughput.py --steps 2"
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SCRIPT.parents[1], capture_output=True, text=True).stdout.strip()
+    assert commit == head and isinstance(uncommitted, list)
+    assert sys.argv  # untouched
