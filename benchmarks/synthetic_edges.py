@@ -13,9 +13,17 @@ onsets, and pick F1 / residuals at a 0.5 threshold.
 BCE vs ShapeLoss with a 2D PatchGAN critic; boundary F1 at a pixel tolerance
 and the peak heights across each boundary.
 
+Rival arms (opt-in, extra 'baselines'; benchmarks/edges_rivals.py): soft-DTW
+(tslearn) in 1D; MONAI's distance-transform Hausdorff and soft clDice losses and
+kornia's erosion Hausdorff loss in 2D, where weighted BCE and the boundary loss
+are arms too. Every run also reports F1 at a threshold tuned on validation
+data, the best F1 and average precision over thresholds, the timing residual
+(1D) and the boundary Hausdorff distance, with 95 % intervals over seeds.
+
 Usage:
     python benchmarks/synthetic_edges.py            # --quick: both dims, 3 seeds
     python benchmarks/synthetic_edges.py --dims 1 --seeds 0 1 2 3 4 --steps 3000
+    python benchmarks/synthetic_edges.py --dims 2 --arms-2d bce weighted_bce hausdorff_dt cldice shapeloss
 
 Writes benchmarks/results/synthetic_edges.json (with the exact command) and
 figures under docs/figures/.
@@ -37,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import provenance  # noqa: E402
+from edges_rivals import RIVALS, print_table, rival_loss, summarise, tuned_1d, tuned_2d  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -61,8 +70,8 @@ from shapeloss.metrics import pick_metrics, suppression_report  # noqa: E402
 from shapeloss.nets import UNet1d, UNet2d  # noqa: E402
 from shapeloss.training import AdversarialTrainer  # noqa: E402
 
-ARMS_1D = ("bce", "weighted_bce", "cdf_l1", "soft_argmax", "boundary", "shapeloss")
-ARMS_2D = ("bce", "shapeloss")
+ARMS_1D = ("bce", "weighted_bce", "cdf_l1", "soft_argmax", "boundary", "soft_dtw", "shapeloss")
+ARMS_2D = ("bce", "weighted_bce", "boundary", "hausdorff_dt", "hausdorff_er", "cldice", "shapeloss")
 
 
 def base_loss(arm: str, args: argparse.Namespace) -> nn.Module:
@@ -76,6 +85,8 @@ def base_loss(arm: str, args: argparse.Namespace) -> nn.Module:
         return SoftArgmaxLoss(args.soft_argmax_weight, temperature=args.soft_argmax_temperature)
     if arm == "boundary":
         return BoundaryDistanceLoss(args.boundary_weight)
+    if arm in RIVALS:
+        return rival_loss(arm, args.dims_now, args.rival_weight)
     raise ValueError(arm)
 
 
@@ -171,11 +182,17 @@ def evaluate_1d(probs: np.ndarray, test, args) -> dict:
     return out
 
 
+def _val_and_test_probs(model, val_x, test_x, chunk=128):
+    return predict(model, val_x, chunk), predict(model, test_x, chunk)
+
+
 def run_1d(args) -> dict:
     cfg = dict(length=args.length, label_jitter=args.jitter, label_bias=args.bias, label_width=args.label_width)
     if args.onset_amplitude is not None:
         cfg["onset_amplitude"] = tuple(args.onset_amplitude)
     test = make_onset_burst(args.test_size, seed=10_000_019, **cfg)
+    val = make_onset_burst(args.val_size, seed=10_000_079, **cfg)
+    args.dims_now = 1
     results = {arm: [] for arm in args.arms_1d}
     example = {}
     for seed in args.seeds:
@@ -189,8 +206,10 @@ def run_1d(args) -> dict:
 
         for arm in args.arms_1d:
             model, summary = train(arm, copy.deepcopy(init), 1, batches, args, seed)
-            probs = predict(model, test.signals)
+            val_probs, probs = _val_and_test_probs(model, val.signals, test.signals)
             metrics = evaluate_1d(probs, test, args)
+            metrics["tuned"] = tuned_1d(val_probs, val.targets.numpy(), probs, test.targets.numpy(),
+                                        test.onsets.numpy(), args.length)
             metrics["train"] = summary
             results[arm].append(metrics)
             if seed == args.seeds[0]:
@@ -204,7 +223,9 @@ def run_1d(args) -> dict:
             )
     table = summarise(results, ("labels", "effective"), ("labels", "band_share"), ("true_onsets", "effective"),
                       ("labels", "f1@0.5"), ("labels", "residual_std"), ("labels", "median_peak_height"),
-                      ("shape", "fwhm_median"), ("shape", "false_peak_share"))
+                      ("shape", "fwhm_median"), ("shape", "false_peak_share"), ("tuned", "threshold"),
+                      ("tuned", "f1"), ("tuned", "best_f1"), ("tuned", "average_precision"),
+                      ("tuned", "residual_std"), ("tuned", "hausdorff_median"))
     if "bce" in results and "shapeloss" in results:
         sl = np.array([r["labels"]["effective"] for r in results["shapeloss"]], float)
         bce = np.array([r["labels"]["effective"] for r in results["bce"]], float)
@@ -271,7 +292,9 @@ def evaluate_2d(probs: np.ndarray, test, args) -> dict:
 def run_2d(args) -> dict:
     cfg = dict(size=(args.image_size, args.image_size), label_jitter=args.jitter_2d)
     test = make_contour_images(args.test_size_2d, seed=20_000_003, **cfg)
-    results = {arm: [] for arm in ARMS_2D}
+    val = make_contour_images(args.val_size_2d, seed=20_000_017, **cfg)
+    args.dims_now = 2
+    results = {arm: [] for arm in args.arms_2d}
     example = {}
     for seed in args.seeds:
         torch.manual_seed(seed)
@@ -282,13 +305,15 @@ def run_2d(args) -> dict:
             d = make_contour_images(args.batch_size_2d, seed=train_seed + step, **cfg)
             return d.images, d.targets
 
-        for arm in ARMS_2D:
+        for arm in args.arms_2d:
             a = copy.copy(args)
             a.steps = args.steps_2d
             a.weight = args.weight_2d
             model, summary = train(arm, copy.deepcopy(init), 2, batches, a, seed)
-            probs = predict(model, test.images, chunk=32)
+            val_probs, probs = _val_and_test_probs(model, val.images, test.images, chunk=32)
             metrics = evaluate_2d(probs, test, args)
+            metrics["tuned"] = tuned_2d(val_probs, val.true_boundaries.numpy(), probs,
+                                        test.true_boundaries.numpy(), args.pixel_tolerance)
             metrics["train"] = summary
             results[arm].append(metrics)
             if seed == args.seeds[0]:
@@ -302,7 +327,9 @@ def run_2d(args) -> dict:
             )
     table = summarise(results, ("faint", "boundary_f1"), ("faint", "median_peak_height"),
                       ("faint", "effective_share"), ("faint", "band_share"),
-                      ("strong", "boundary_f1"), ("strong", "median_peak_height"))
+                      ("strong", "boundary_f1"), ("strong", "median_peak_height"),
+                      *[("tuned", c, k) for c in ("faint", "strong") for k in
+                        ("threshold", "f1", "best_f1", "average_precision", "hd95_median", "hd95_missing_share")])
     if args.figures:
         figure_2d(test, example, args)
     return {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()},
@@ -335,45 +362,17 @@ def figure_2d(test, example, args) -> None:
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
-# --- shared -------------------------------------------------------------------------
-
-
-def summarise(results: dict, *keys: tuple[str, str]) -> dict:
-    table = {}
-    for arm, runs in results.items():
-        row = {}
-        for group, key in keys:
-            vals = np.array([np.nan if r[group][key] is None else r[group][key] for r in runs], float)
-            row[f"{group}.{key}"] = {"mean": float(np.nanmean(vals)) if np.isfinite(vals).any() else None,
-                                     "std": float(np.nanstd(vals)) if np.isfinite(vals).any() else None}
-        table[arm] = row
-    return table
-
-
-def print_table(title: str, table: dict) -> None:
-    arms = [a for a in table if isinstance(table[a], dict)]
-    cols = list(table[arms[0]])
-    print(f"\n{title}")
-    print("| arm | " + " | ".join(cols) + " |")
-    print("|---" * (len(cols) + 1) + "|")
-    for arm in arms:
-        cells = []
-        for c in cols:
-            m, s = table[arm][c]["mean"], table[arm][c]["std"]
-            cells.append("n/a" if m is None else f"{m:.3f} ± {s:.3f}" if abs(m) < 10 else f"{m:.1f} ± {s:.1f}")
-        print(f"| {arm} | " + " | ".join(cells) + " |")
-    for k, v in table.items():
-        if not isinstance(v, dict):
-            print(f"{k}: {v:.3f}" if math.isfinite(v) else f"{k}: undefined")
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="the default settings (kept for explicit commands)")
     p.add_argument("--smoke", action="store_true", help="a few steps on tiny sets (tests)")
     p.add_argument("--dims", type=int, nargs="+", default=[1, 2], choices=[1, 2])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--arms-1d", nargs="+", default=list(ARMS_1D), choices=ARMS_1D)
+    p.add_argument("--arms-1d", nargs="+", default=[a for a in ARMS_1D if a not in RIVALS], choices=ARMS_1D)
+    p.add_argument("--arms-2d", nargs="+", default=["bce", "shapeloss"], choices=ARMS_2D)
+    p.add_argument("--rival-weight", type=float, default=1.0, help="weight of each rival's shape term")
+    p.add_argument("--val-size", type=int, default=250, help="1D validation signals (threshold tuning)")
+    p.add_argument("--val-size-2d", type=int, default=50, help="2D validation images (threshold tuning)")
     p.add_argument("--steps", type=int, default=1000, help="training steps per 1D arm")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--length", type=int, default=512)
@@ -409,6 +408,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parse_checked(p, argv)
     if args.smoke:
         args.steps, args.steps_2d, args.test_size, args.test_size_2d = 3, 2, 16, 4
+        args.val_size, args.val_size_2d = 8, 4
         args.batch_size, args.batch_size_2d, args.length, args.image_size = 4, 2, 128, 24
         args.seeds, args.n_examples = args.seeds[:1], 2
     return args

@@ -63,3 +63,25 @@ def test_command_and_commit_come_from_the_checkout(prov):
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SCRIPT.parents[1], capture_output=True, text=True).stdout.strip()
     assert commit == head and isinstance(uncommitted, list)
     assert sys.argv  # untouched
+
+
+def test_uncommitted_helpers_of_a_script_make_the_run_dirty(prov, tmp_path, monkeypatch):
+    """A change to a module the script imports from benchmarks/ counts, like one to the library;
+    result files and other folders do not."""
+    git = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
+    git("init", "-q")
+    for rel in ("shapeloss/core.py", "shapeloss/seismic/x.py", "benchmarks/run.py", "benchmarks/_helper.py",
+                "benchmarks/results/r.json", "docs/page.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("0\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    monkeypatch.setattr(prov, "ROOT", tmp_path)
+    script = str(tmp_path / "benchmarks" / "run.py")
+    assert prov.provenance(script, [])[2] == []
+    for rel in ("benchmarks/results/r.json", "docs/page.md", "shapeloss/seismic/x.py"):
+        (tmp_path / rel).write_text("1\n")
+    assert prov.provenance(script, [])[2] == []
+    (tmp_path / "benchmarks" / "_helper.py").write_text("1\n")
+    (tmp_path / "shapeloss" / "core.py").write_text("1\n")
+    assert sorted(prov.provenance(script, [])[2]) == ["benchmarks/_helper.py", "shapeloss/core.py"]

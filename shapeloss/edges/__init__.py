@@ -7,7 +7,10 @@
   term, a soft-argmax position head, the boundary (distance-map) loss and a
   masked BCE.
 - :mod:`shapeloss.edges.metrics`: boundary F1 at a pixel tolerance and the
-  peak heights across each boundary.
+  peak heights across each boundary, and the boundary Hausdorff distance.
+- :mod:`shapeloss.edges.rivals`: shape-aware rival losses from MONAI, kornia
+  and tslearn (extra ``baselines``); imported from that module, not here, so
+  the libraries stay optional.
 """
 
 from .losses import (
@@ -23,7 +26,7 @@ from .losses import (
     soft_argmax_loss,
     weighted_bce,
 )
-from .metrics import boundary_f1, boundary_peak_heights
+from .metrics import boundary_f1, boundary_hausdorff, boundary_peak_heights
 from .synthetic import (
     ContourConfig,
     ContourSet,
@@ -55,4 +58,5 @@ __all__ = [
     "MaskedBCELoss",
     "boundary_f1",
     "boundary_peak_heights",
+    "boundary_hausdorff",
 ]

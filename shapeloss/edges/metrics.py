@@ -9,6 +9,8 @@
   prediction within the tolerance: the 2D form of the peak heights of
   :func:`shapeloss.metrics.suppression_report`. Suppressed boundaries show as
   heights in the 0.3 to 0.7 band.
+- :func:`boundary_hausdorff`: per sample and channel, the (percentile)
+  Hausdorff distance between thresholded boundary pixels and true ones.
 
 Inputs are ``(B, C, L)`` or ``(B, C, H, W)``, numpy arrays or tensors;
 predictions are probabilities in [0, 1].
@@ -23,7 +25,7 @@ import torch.nn.functional as F
 from .._validation import check_finite, check_range, check_same_shape, check_tensor, is_integer, is_real
 from ..errors import InvalidArgumentError
 
-__all__ = ["boundary_f1", "boundary_peak_heights"]
+__all__ = ["boundary_f1", "boundary_peak_heights", "boundary_hausdorff"]
 
 
 def _tensor(x: object, name: str, floating: bool = True) -> torch.Tensor:
@@ -112,3 +114,46 @@ def boundary_peak_heights(
     best = _dilate(p, tolerance)
     ridge = y >= label_threshold
     return [best[:, c][ridge[:, c]].numpy() for c in range(p.shape[1])]
+
+
+def boundary_hausdorff(
+    predictions: object, boundaries: object, threshold: float = 0.5, percentile: float = 100.0
+) -> np.ndarray:
+    """Symmetric Hausdorff distance (pixels) between predicted and true boundary pixels.
+
+    For each sample and channel, the pixels ``>= threshold`` and the true
+    boundary pixels are two point sets; the distance from each point to the
+    nearest point of the other set is taken both ways and the ``percentile`` of
+    all of them is returned (100: the Hausdorff distance, 95: the usual HD95).
+
+    Args:
+        predictions: ``(B, C, *)`` probabilities.
+        boundaries: ``(B, C, *)`` true boundary pixels (bool or 0/1).
+        threshold: a pixel is a predicted boundary pixel when ``>= threshold``.
+        percentile: in ``(0, 100]``.
+
+    Returns:
+        A ``(B, C)`` array, Euclidean pixels; ``nan`` where either set is empty
+        (nothing predicted, or no true boundary).
+    """
+    p = _tensor(predictions, "predictions")
+    b = _tensor(boundaries, "boundaries")
+    check_same_shape(p, "predictions", b, "boundaries")
+    check_range(p, "predictions", 0.0, 1.0)
+    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
+        raise InvalidArgumentError(f"threshold: expected a float in [0, 1], got {threshold!r}")
+    if not isinstance(percentile, (int, float)) or isinstance(percentile, bool) or not 0 < percentile <= 100:
+        raise InvalidArgumentError(f"percentile: expected a float in (0, 100], got {percentile!r}")
+    grids = torch.meshgrid(*[torch.arange(s, dtype=torch.float64) for s in p.shape[2:]], indexing="ij")
+    coords = torch.stack([g.reshape(-1) for g in grids], dim=-1)
+    pred = (p >= threshold).flatten(2)
+    true = (b > 0.5).flatten(2)
+    out = np.full(p.shape[:2], np.nan)
+    for i in range(p.shape[0]):
+        for c in range(p.shape[1]):
+            a, t = coords[pred[i, c]], coords[true[i, c]]
+            if len(a) and len(t):
+                d = torch.cdist(a, t)
+                both = torch.cat([d.min(dim=1).values, d.min(dim=0).values]).numpy()
+                out[i, c] = float(np.percentile(both, percentile))
+    return out
