@@ -150,6 +150,7 @@ SYNTHETIC_BASELINES = "seismic_s_phase_synthetic_quick_baselines"
 JITTER_BASELINES = "seismic_s_phase_ncedc_jitter_per_window_baselines"
 ALL_ARMS_SEED0 = "seismic_s_phase_synthetic_quick_all_arms_seed0"
 MOONSHOTS_SEED1 = "seismic_s_phase_synthetic_quick_moonshots_seed1"
+MOONSHOTS_3SEEDS = "seismic_s_phase_synthetic_quick_moonshots_3seeds"
 
 
 def _load(results: Path, name: str) -> dict:
@@ -183,4 +184,6 @@ DOCS = {
     "seismic-moonshots-gains": lambda results: "\n".join(gain_table(_load(results, ALL_ARMS_SEED0))),
     "seismic-moonshots-seed1-gains": lambda results: "\n".join(
         [_provenance(_load(results, MOONSHOTS_SEED1)), "", *gain_table(_load(results, MOONSHOTS_SEED1))]),
+    "seismic-moonshots-3seeds-gains": lambda results: "\n".join(
+        [_provenance(_load(results, MOONSHOTS_3SEEDS)), "", *gain_table(_load(results, MOONSHOTS_3SEEDS))]),
 }
