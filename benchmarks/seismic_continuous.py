@@ -46,7 +46,7 @@ from _continuous_scoring import TOLERANCES, score, verdict  # noqa: E402
 from _continuous_sets import SHIFTS, ncedc_sets, synthetic_set  # noqa: E402
 from _provenance import ROOT, provenance  # noqa: E402
 
-from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
+from shapeloss.runs import Progress, add_run_arguments, output_paths, parse_checked, threads_applied  # noqa: E402
 
 from shapeloss.errors import InvalidArgumentError  # noqa: E402
 from shapeloss.operating_points import DEFAULT_THRESHOLDS  # noqa: E402
@@ -171,12 +171,8 @@ def build_sets(args: argparse.Namespace, seed: int) -> tuple[dict, str]:
 
 def run(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    threads = torch.get_num_threads()
-    args.threads = apply_threads(args.threads)
-    try:
+    with threads_applied(args.threads) as args.threads:
         return _run(args, argv)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:

@@ -57,7 +57,7 @@ from benchmarks.seismic_arms import (  # noqa: E402
 )
 from shapeloss import Calibration, ShapeLoss, label_prior, step_loader  # noqa: E402
 from shapeloss.discriminators import build_discriminator
-from shapeloss.runs import Progress, add_run_arguments, apply_threads, format_duration, parse_checked, run_folder
+from shapeloss.runs import Progress, add_run_arguments, format_duration, parse_checked, run_folder, threads_applied
 from shapeloss.metrics import (
     best_peak_near_labels,
     bootstrap_ratio,
@@ -813,12 +813,8 @@ def estimate_seconds(args: argparse.Namespace, data, dev: EvalSet, runs: int, pr
 def run(argv: list[str] | None = None) -> dict:
     """Run the benchmark; returns the JSON-ready result (also written to disk)."""
     args = parse_args(argv)
-    threads = torch.get_num_threads()
-    args.threads = apply_threads(args.threads)
-    try:
+    with threads_applied(args.threads) as args.threads:
         return _run(args, argv)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:

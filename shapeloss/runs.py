@@ -18,6 +18,8 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +28,7 @@ __all__ = [
     "available_cores",
     "oversubscription",
     "apply_threads",
+    "threads_applied",
     "run_folder",
     "output_paths",
     "add_run_arguments",
@@ -73,6 +76,19 @@ def apply_threads(threads: int | None, *, warn: bool = True, file: TextIO | None
     if message:
         print(message, file=file or sys.stderr, flush=True)
     return n
+
+
+@contextmanager
+def threads_applied(threads: int | None, *, warn: bool = True) -> Iterator[int]:
+    """:func:`apply_threads` for the duration of a ``with`` block, then torch's previous
+    thread count again (a benchmark called as a library leaves the caller's setting alone)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    try:
+        yield apply_threads(threads, warn=warn)
+    finally:
+        torch.set_num_threads(previous)
 
 
 def run_folder(name: str, run_dir: str | os.PathLike[str] | None = None, *, base: str | os.PathLike[str] = "runs") -> Path:

@@ -215,3 +215,15 @@ def test_every_benchmark_refuses_bad_shared_options_before_any_work(name, entry,
     assert any(line.startswith("error: --threads: expected an int >= 1, got 0") for line in lines), lines
     assert any(line.startswith("error: --steps: expected an int >= 1, got -1") for line in lines), lines
     assert any(line.startswith("error: --lr:") and "nan" in line for line in lines), lines
+
+
+def test_threads_applied_restores_the_callers_setting():
+    import torch
+
+    before = torch.get_num_threads()
+    with runs.threads_applied(1, warn=False) as n:
+        assert n == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), runs.threads_applied(1, warn=False):
+        raise RuntimeError("a failing run")
+    assert torch.get_num_threads() == before
