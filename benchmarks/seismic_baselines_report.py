@@ -150,6 +150,7 @@ SYNTHETIC_BASELINES = "seismic_s_phase_synthetic_quick_baselines"
 JITTER_BASELINES = "seismic_s_phase_ncedc_jitter_per_window_baselines"
 ALL_ARMS_SEED0 = "seismic_s_phase_synthetic_quick_all_arms_seed0"
 MOONSHOTS_SEED1 = "seismic_s_phase_synthetic_quick_moonshots_seed1"
+JITTER_PATCH = "seismic_s_phase_ncedc_jitter_per_window_patch_3seeds"
 MOONSHOTS_3SEEDS = "seismic_s_phase_synthetic_quick_moonshots_3seeds"
 
 
@@ -186,4 +187,6 @@ DOCS = {
         [_provenance(_load(results, MOONSHOTS_SEED1)), "", *gain_table(_load(results, MOONSHOTS_SEED1))]),
     "seismic-moonshots-3seeds-gains": lambda results: "\n".join(
         [_provenance(_load(results, MOONSHOTS_3SEEDS)), "", *gain_table(_load(results, MOONSHOTS_3SEEDS))]),
+    "seismic-moonshots-jitter-gains": lambda results: "\n".join(
+        [_provenance(_load(results, JITTER_PATCH)), "", *gain_table(_load(results, JITTER_PATCH))]),
 }
