@@ -36,7 +36,7 @@ import torch  # noqa: E402
 
 from _ecg_arms import ALL_ARMS, TRAINED, arm_specs, base_loss  # noqa: E402
 from _ecg_report import pooled, print_summary  # noqa: E402
-from _ecg_scoring import CHEST, LIMB, THRESHOLDS, best_index, boundary_counts, per_record, timing_errors  # noqa: E402
+from _ecg_scoring import CHEST, LIMB, THRESHOLDS, best_index, boundary_counts, f1_curve, per_record, timing_errors  # noqa: E402
 from _ecg_train import EcgBatches, widened_width  # noqa: E402
 from _harness import ArmConfig, predict, train_arm, write_json  # noqa: E402
 from _provenance import provenance  # noqa: E402
@@ -108,7 +108,8 @@ def evaluate_arm(arm: str, val_probs: np.ndarray, test_probs: np.ndarray, sets: 
     dev = [best_index(v["all"][:, c]) for c in range(len(BOUNDARIES))]
     thresholds = {n: float(THRESHOLDS[dev[c]]) for c, n in enumerate(BOUNDARIES)}
     fixed = int(np.argmin(np.abs(THRESHOLDS - FIXED)))
-    out = {"test": t, "dev_index": np.array(dev), "fixed_index": np.array(dev if arm == "bce_tuned" else [fixed] * 6),
+    val_f1 = {n: float(f1_curve(v["all"][:, c].sum(axis=0))[dev[c]]) for c, n in enumerate(BOUNDARIES)}
+    out = {"test": t, "dev_index": np.array(dev), "val_f1": val_f1, "fixed_index": np.array(dev if arm == "bce_tuned" else [fixed] * 6),
            "val_thresholds": thresholds, "timing": timing_stats(test_probs, test, thresholds, args)}
     if "limb" in v:
         out["transfer_index"] = {"limb": np.array([best_index(v["limb"][:, c]) for c in range(6)]),
@@ -199,6 +200,7 @@ def main(argv=None) -> dict:
         "settings": {k: v for k, v in vars(args).items() if k not in ("out", "run_dir", "progress")},
         "split": sets["split"], "n_test_leads": len(sets["test"]), "thresholds": THRESHOLDS,
         "per_seed": {str(s): {"warmup": r["warmup"], "arms": {a: {"train": d["train"], "val_thresholds": d["val_thresholds"],
+                                                                  "val_f1_at_val_threshold": d["val_f1"],
                                                                   **({"calibration": d["calibration"]} if "calibration" in d else {})}
                                                               for a, d in r["arms"].items()}} for s, r in runs.items()},
         "pooled": summary, "seconds": time.perf_counter() - t0,
