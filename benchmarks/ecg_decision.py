@@ -147,6 +147,25 @@ def run_seed(seed: int, sets: dict, args) -> dict:
     return out
 
 
+_SHARED: dict = {}
+
+
+def _worker(seed: int) -> dict:
+    torch.set_num_threads(1)
+    return run_seed(seed, _SHARED["sets"], _SHARED["args"])
+
+
+def run_seeds(sets: dict, args) -> dict:
+    """Every seed's run, in ``--workers`` forked processes (one thread each) or in this one."""
+    if args.workers == 1 or len(args.seeds) == 1:
+        return {seed: run_seed(seed, sets, args) for seed in args.seeds}
+    import multiprocessing
+
+    _SHARED.update(sets=sets, args=args)  # inherited by the forked workers, not pickled
+    with multiprocessing.get_context("fork").Pool(min(args.workers, len(args.seeds))) as pool:
+        return dict(zip(args.seeds, pool.map(_worker, args.seeds)))
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="a few steps on a handful of records (tests)")
@@ -171,10 +190,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--critic", default="light", choices=["light", "global", "patch"])
     p.add_argument("--distance", type=int, default=100, help="minimum samples between two picks of one kind")
     p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--workers", type=int, default=1, help="seeds trained in parallel processes (one thread each)")
     add_run_arguments(p)
     args = parse_checked(p, argv)
     if "bce" not in args.arms and {"bce_tuned", "bce_calibrated"} & set(args.arms):
         p.error(f"--arms: expected 'bce' among the arms when a post-hoc arm is asked for, got {args.arms}")
+    if args.workers < 1:
+        p.error(f"--workers: expected a positive int, got {args.workers}")
     if args.smoke:
         args.warmup_steps, args.steps, args.batch_size, args.window = 3, 2, 4, 256
         args.max_records, args.n_boot, args.seeds = args.max_records or 4, 20, args.seeds[:2]
@@ -189,9 +211,7 @@ def main(argv=None) -> dict:
     t0 = time.perf_counter()
     sets, source = load_sets(args)
     print(f"data: {source}; {len(sets['train'])} train leads, {len(sets['test'])} test leads", flush=True)
-    runs = {}
-    for seed in args.seeds:
-        runs[seed] = run_seed(seed, sets, args)
+    runs = run_seeds(sets, args)
     summary = pooled(runs, n_boot=args.n_boot)
     print_summary(summary)
     out = {
