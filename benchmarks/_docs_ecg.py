@@ -8,9 +8,11 @@ Each function takes the results folder and returns the block's markdown; ``DOCS`
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 NAME = "ecg_decision"
+LONG = "ecg_literature_bce"  # the BCE arm alone, trained longer (one seed)
 BOUNDARIES = ("P_on", "P_off", "QRS_on", "QRS_off", "T_on", "T_off")
 #: The issue's literature-level targets for BCE at validation-tuned thresholds (F1 at 150 ms).
 TARGETS = {"P_on": 0.975, "P_off": 0.975, "QRS_on": 0.995, "QRS_off": 0.995, "T_on": 0.99, "T_off": 0.99}
@@ -106,9 +108,9 @@ def transfer(results: Path) -> str:
     return "\n".join(out)
 
 
-def literature(results: Path) -> str:
+def literature(name: str, results: Path) -> str:
     """BCE (continued arm) at validation-tuned thresholds against the literature-level targets."""
-    m = load(results)["pooled"]["arms"]["bce"]["f1_at_dev"]
+    m = load(results, name)["pooled"]["arms"]["bce"]["f1_at_dev"]
     out = ["| boundary | BCE F1 at validation threshold (95 % interval) | target | reached |", "|---|---|---|---|"]
     for b in BOUNDARIES:
         v = m[b]["value"]
@@ -116,9 +118,9 @@ def literature(results: Path) -> str:
     return "\n".join(out)
 
 
-def run_facts(results: Path) -> str:
+def run_facts(name: str, results: Path) -> str:
     """Commit, seeds, steps, model and time of the run (``commit``, ``settings``, ``seconds``)."""
-    r = load(results)
+    r = load(results, name)
     s, dirty = r["settings"], r.get("uncommitted_files")
     state = "no uncommitted changes" if dirty == [] else f"uncommitted changes to {', '.join(dirty or ['(unknown)'])}"
     return (f"commit `{str(r['commit'])[:7]}`, {state}; seeds {', '.join(map(str, r['pooled']['seeds']))}; "
@@ -134,6 +136,8 @@ DOCS = {
     "ecg-decision-boundaries": boundaries,
     "ecg-decision-gains": gains,
     "ecg-decision-transfer": transfer,
-    "ecg-literature": literature,
-    "ecg-decision-run": run_facts,
+    "ecg-literature": partial(literature, NAME),
+    "ecg-literature-long": partial(literature, LONG),
+    "ecg-decision-run": partial(run_facts, NAME),
+    "ecg-literature-long-run": partial(run_facts, LONG),
 }
