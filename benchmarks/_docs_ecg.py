@@ -127,7 +127,8 @@ def run_facts(name: str, results: Path) -> str:
             f"`UNet1d(1, 6, widths={tuple(s['widths'])}, kernel_size={s['kernel_size']})`, "
             f"{s['warmup_steps']:,} shared BCE steps then {s['steps']:,} steps per arm (batch {s['batch_size']} "
             f"windows of {s['window']} samples, augmentation {'on' if s['augment'] else 'off'}); "
-            f"{r['threads']} thread, {r['seconds'] / 60:.0f} min in all")
+            f"{s.get('workers', 1)} process(es) of {r['threads']} thread each, {r['seconds'] / 60:.0f} min in all (wall clock, "
+            f"on 2 cores shared with other jobs)")
 
 
 DOCS = {
