@@ -51,7 +51,9 @@ def verdict(results: Path) -> str:
     """One sentence per measure: ShapeLoss minus the best baseline, macro (``pooled.gains``), losses first."""
     gains = load(results)["pooled"]["gains"]
     parts = []
-    for key, label in MEASURES + (("transfer_limb_to_chest", "F1 lost, limb-tuned threshold on chest leads"),):
+    labels = dict(MEASURES, f1_fixed="F1 at 0.5 (an output-scale measure: a gain there alone is a recalibration)",
+                  transfer_limb_to_chest="F1 lost with a limb-tuned threshold on chest leads")
+    for key, label in labels.items():
         if key not in gains:
             continue
         g = gains[key]["macro"]
@@ -59,7 +61,7 @@ def verdict(results: Path) -> str:
         lower_better = key.startswith("error") or key.startswith("transfer")
         worse = (lo > 0) if lower_better else (hi < 0)
         better = (hi < 0) if lower_better else (lo > 0)
-        word = "worse than" if worse else "better than" if better else "no different from (interval spans 0)"
+        word = "worse than" if worse else "better than" if better else "tied with"
         spec = ".1f" if key.startswith("error") else ".4f"
         parts.append((0 if worse else 2 if better else 1,
                       f"{label}: {word} {g['baseline']} ({d:+{spec}} [{lo:+{spec}}, {hi:+{spec}}])"))
@@ -114,7 +116,7 @@ def literature(name: str, results: Path) -> str:
     out = ["| boundary | BCE F1 at validation threshold (95 % interval) | target | reached |", "|---|---|---|---|"]
     for b in BOUNDARIES:
         v = m[b]["value"]
-        out.append(f"| {b.replace('_', ' ')} | {_ci(m[b])} | {TARGETS[b]:.3f} | {'yes' if v >= TARGETS[b] else 'no'} |")
+        out.append(f"| {b.replace('_', ' ')} | {_ci(m[b], '.4f')} | {TARGETS[b]:.3f} | {'yes' if v >= TARGETS[b] else 'no'} |")
     return "\n".join(out)
 
 
