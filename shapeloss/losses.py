@@ -32,27 +32,11 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
+from .activations import ACTIVATIONS, _softmax_over_channels, resolve_activation  # noqa: F401 (re-exported)
 from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
 __all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
-
-ACTIVATIONS = ("sigmoid", "softmax")
-
-
-def resolve_activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
-    """``"sigmoid"`` (independent channels), ``"softmax"`` (over dim 1) or a callable."""
-    if callable(activation):
-        return activation
-    check_choice(activation, "activation", ACTIVATIONS)
-    if activation == "sigmoid":
-        return torch.sigmoid
-    return _softmax_over_channels
-
-
-def _softmax_over_channels(logits: Tensor) -> Tensor:
-    return torch.softmax(logits, dim=1)
-
 
 @dataclass
 class ShapeLossParts:
