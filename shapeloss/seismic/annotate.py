@@ -48,7 +48,7 @@ from torch import Tensor, nn
 from .._validation import check_bool, check_choice, check_positive_int, is_real
 from ..errors import DataFormatError, InvalidArgumentError, NonFiniteInputError, OutOfDomainError, ShapeMismatchError
 from ..activations import resolve_activation
-from ..metrics import find_peaks
+from ..peaks import find_peaks
 from .labels import normalize_windows
 from .phasenet import PHASES
 from .records import Segment, add_seconds, array_segments, check_rate, is_stream, seconds, stream_segments
