@@ -82,3 +82,90 @@ def test_a_suppression_report_still_plots(tmp_path):
     ax = suppression_report(0.5 * y, y).plot()
     assert len(ax.patches) == 20 + 1  # one bar per histogram bin, plus the shaded band
     assert ax.get_xlabel().startswith("best predicted peak within 10 samples")
+
+
+# --------------------------------------------------------------------------- the core knows no domain
+
+DOMAINS = ("seismic", "ecg", "edges")
+#: Top-level modules allowed to import a domain inside a function: the command line adds the
+#: seismic ``pick`` command (shapeloss.seismic.cli) when its parser is built or a name is asked for.
+LAZY_DOMAIN_IMPORTS = {"cli.py"}
+
+
+def _domain_imports(tree: ast.AST) -> list[ast.AST]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            parts = ((node.module or "").split(".") if node.level else (node.module or "").split(".")[1:])
+            if node.level == 0 and not (node.module or "").startswith("shapeloss"):
+                continue
+            names = parts[:1] if parts and parts[0] else [a.name for a in node.names]
+            if set(names) & set(DOMAINS):
+                found.append(node)
+        elif isinstance(node, ast.Import):
+            if any(a.name.split(".")[:2] in [["shapeloss", d] for d in DOMAINS] for a in node.names):
+                found.append(node)
+    return found
+
+
+def _module_level(tree: ast.Module) -> set[int]:
+    """Line numbers of import statements that run when the module is imported (not inside a def)."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inside |= {n.lineno for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    return {n.lineno for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))} - inside
+
+
+def test_the_scan_sees_a_domain_import():
+    tree = ast.parse("from .seismic import x\nfrom shapeloss.ecg.metrics import y\nimport shapeloss.edges\nfrom . import ecg\n"
+                     "from .metrics import z\nimport numpy\n")
+    assert [n.lineno for n in _domain_imports(tree)] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_no_top_level_module_imports_a_domain_package(path):
+    tree = ast.parse(path.read_text())
+    found = _domain_imports(tree)
+    at_import = [n.lineno for n in found if n.lineno in _module_level(tree)]
+    assert not at_import, f"shapeloss/{path.name} imports a domain package at lines {at_import}"
+    if path.name not in LAZY_DOMAIN_IMPORTS:
+        assert not found, f"shapeloss/{path.name} imports a domain package (lines {[n.lineno for n in found]})"
+
+
+def test_importing_the_core_and_its_cli_imports_no_domain():
+    code = ("import sys, shapeloss, shapeloss.cli, shapeloss.metrics, shapeloss.checkpoint; "
+            "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('shapeloss.')} & {'seismic', 'ecg', 'edges'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_old_cli_names_still_resolve():
+    from shapeloss import cli
+    from shapeloss.seismic import cli as seismic_cli
+
+    assert cli.load_phasenet is seismic_cli.load_phasenet
+    assert cli.check_pick_options is seismic_cli.check_pick_options
+    with pytest.raises(AttributeError):
+        cli.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("content", [None, b"", b"junk" * 10])
+def test_one_checkpoint_reader_one_wording(tmp_path, content):
+    """load_checkpoint and the command line's load_phasenet fail a bad file with the same words."""
+    from shapeloss.checkpoint import load_checkpoint
+    from shapeloss.errors import CheckpointError
+    from shapeloss.seismic.cli import load_phasenet
+
+    path = tmp_path / "m.pt"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CheckpointError) as core:
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError) as cli:
+        load_phasenet(path)
+    core_text, cli_text = str(core.value), str(cli.value)
+    assert core_text.startswith("path: expected ") and cli_text.startswith("model: expected ")
+    assert core_text[len("path"):] == cli_text[len("model"):]
+    assert str(path) in core_text
