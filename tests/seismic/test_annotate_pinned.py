@@ -10,30 +10,18 @@ step runs: segments, windows, batches, stacking (avg, max, blinding), picking, p
 from __future__ import annotations
 
 import hashlib
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from shapeloss.seismic import synthetic_record
 from shapeloss.seismic.annotate import annotate
 
-
-class FixedPicker(nn.Module):
-    """A deterministic stand-in picker: a seeded convolution of the rectified waveforms."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        g = torch.Generator().manual_seed(7)
-        self.conv = nn.Conv1d(3, 3, 25, padding=12, dtype=torch.float64)
-        with torch.no_grad():
-            self.conv.weight.copy_(torch.randn(3, 3, 25, generator=g, dtype=torch.float64))
-            self.conv.bias.zero_()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(x.abs())
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pickers import FixedPicker  # noqa: E402
 
 
 CASES = {
