@@ -32,11 +32,18 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
-from .activations import ACTIVATIONS, _softmax_over_channels, resolve_activation  # noqa: F401 (re-exported)
+from .activations import resolve_activation  # noqa: F401 (moved to shapeloss.activations; re-exported)
 from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
 __all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
+
+ACTIVATIONS = ("sigmoid", "softmax")
+
+
+def _softmax_over_channels(logits: Tensor) -> Tensor:
+    return torch.softmax(logits, dim=1)
+
 
 @dataclass
 class ShapeLossParts:
