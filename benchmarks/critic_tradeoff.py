@@ -29,11 +29,15 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))  # the benchmark's modules, as benchmarks.<name>
 
-import seismic_s_phase as bench  # noqa: E402
-from _provenance import provenance  # noqa: E402
+from benchmarks._provenance import provenance  # noqa: E402
+from benchmarks._seismic_cli import parse_args  # noqa: E402
+from benchmarks._seismic_common import json_default  # noqa: E402
+from benchmarks._seismic_data import make_data  # noqa: E402
+from benchmarks._seismic_eval import evaluate  # noqa: E402
+from benchmarks._seismic_train import predict, train_arm  # noqa: E402
+from benchmarks._seismic_work import LEGACY_SYNTHETIC_KEY, keyed_synthetic_config  # noqa: E402
 
 from shapeloss import bootstrap_ratio  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
@@ -56,8 +60,8 @@ def _work_key(a: argparse.Namespace, seed: int, bench_args: argparse.Namespace) 
         warmup = hashlib.sha256(Path(a.warmup_checkpoint[a.seeds.index(seed)]).read_bytes()).hexdigest()
     keyed = {"warmup": warmup, "branch_at": a.branch_at, "critic_steps": a.critic_steps,
              "eval_windows": a.eval_windows, "device": a.device}
-    synthetic = bench.keyed_synthetic_config(bench_args)
-    if synthetic != bench.LEGACY_SYNTHETIC_KEY:  # folders made before --synthetic existed stay valid
+    synthetic = keyed_synthetic_config(bench_args)
+    if synthetic != LEGACY_SYNTHETIC_KEY:  # folders made before --synthetic existed stay valid
         keyed["synthetic"] = synthetic
     return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -91,11 +95,11 @@ def main(argv: list[str] | None = None) -> dict:
     runs = []
     started = time.perf_counter()
     for seed in a.seeds:
-        args = bench.parse_args(["--seeds", str(seed), "--steps", str(until), "--branch-at", str(a.branch_at),
+        args = parse_args(["--seeds", str(seed), "--steps", str(until), "--branch-at", str(a.branch_at),
                                  "--device", a.device, "--threads", str(a.threads),
                                  "--eval-windows", str(a.eval_windows), "--synthetic", a.synthetic, "--no-figures"]
                                + ([] if a.progress is None else ["--progress" if a.progress else "--no-progress"]))
-        data, dev, ev = bench.make_data(args, seed)
+        data, dev, ev = make_data(args, seed)
         work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed, args)}"
         work.mkdir(parents=True, exist_ok=True)
         if a.warmup_checkpoint:
@@ -104,17 +108,17 @@ def main(argv: list[str] | None = None) -> dict:
             if start["step"] != a.branch_at:
                 p.error(f"--warmup-checkpoint: expected a checkpoint at step {a.branch_at}, got step {start['step']}")
         else:
-            warm, _, _ = bench.train_arm(args, "warmup", None, seed, data, dev, work, a.branch_at)
+            warm, _, _ = train_arm(args, "warmup", None, seed, data, dev, work, a.branch_at)
             start = {"model": warm.model.state_dict(), "g_optimizer": warm.g_optimizer.state_dict(), "step": warm.step_count}
         arms = {}
         for critic in ["bce"] + a.critics:
             preset, d_every = _spec(critic, p)
             args.discriminator, args.d_every = (preset, d_every) if critic != "bce" else ("reference", 1)
             name = "bce" if critic == "bce" else f"{preset}{'' if d_every == 1 else f'_d{d_every}'}_shapeloss"
-            trainer, timing, _ = bench.train_arm(args, name, start, seed, data, dev, work, until)
-            pred = bench.predict(trainer.model, ev.inputs, a.device)
-            dev_pred = bench.predict(trainer.model, dev.inputs, a.device)
-            result = bench.evaluate(pred, dev_pred, ev, dev)
+            trainer, timing, _ = train_arm(args, name, start, seed, data, dev, work, until)
+            pred = predict(trainer.model, ev.inputs, a.device)
+            dev_pred = predict(trainer.model, dev.inputs, a.device)
+            result = evaluate(pred, dev_pred, ev, dev)
             arms[critic] = {"S": result["phases"]["S"]["effective"], "P": result["phases"]["P"]["effective"],
                             "S_band_share": result["phases"]["S"]["band_share"],
                             "S_median_height": result["phases"]["S"]["median_height"],
@@ -162,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
               "branch_at": a.branch_at, "critic_steps": a.critic_steps, "commit": commit, "uncommitted_files": uncommitted,
               "wall_seconds": time.perf_counter() - started, "summary": summary, "runs": runs}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(report, indent=1, default=bench._json_default))
+    Path(a.out).write_text(json.dumps(report, indent=1, default=json_default))
 
     import matplotlib
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmarks package, for the modules the renderers import
 import _docs_continuous  # noqa: E402
 import _docs_domains  # noqa: E402
 import _docs_perf  # noqa: E402
