@@ -13,11 +13,9 @@ import argparse
 import dataclasses
 import hashlib
 import json
-import os
-import subprocess
 from pathlib import Path
 
-from benchmarks._seismic_common import ROOT
+from benchmarks._provenance import marked_commit
 from shapeloss.seismic import SyntheticConfig
 
 #: Options that are a run's own business, not its settings (left out of the recorded settings).
@@ -80,12 +78,4 @@ def work_root(args: argparse.Namespace, settings: dict) -> Path:
 
 def git_commit() -> str | None:
     """The commit a run starts from, ``-dirty`` when the library or the benchmark's modules differ from it."""
-    if os.environ.get("SHAPELOSS_GIT_COMMIT"):  # a copy of the tree without .git (e.g. on a GPU host)
-        return os.environ["SHAPELOSS_GIT_COMMIT"]
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", *CODE],
-                               cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
-        return sha + ("-dirty" if dirty else "") if sha else None
-    except (OSError, subprocess.SubprocessError):
-        return None
+    return marked_commit(list(CODE))

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
     a = parse_checked(p, argv)
     if a.warmup_checkpoint and len(a.warmup_checkpoint) != len(a.seeds):
         p.error(f"--warmup-checkpoint: expected one per seed ({len(a.seeds)}), got {len(a.warmup_checkpoint)}")
-    command, commit, uncommitted = provenance(__file__, argv)
+    command, commit, uncommitted = provenance(__file__, argv, imports=("shapeloss/seismic",))
     a.threads = apply_threads(a.threads)
     out, figures = output_paths("critic_tradeoff", "critic_tradeoff.json", out=a.out, run_dir=a.run_dir, publish=a.publish,
                                 published=ROOT / "benchmarks" / "results" / "critic_tradeoff.json",

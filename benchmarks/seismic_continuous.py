@@ -177,7 +177,7 @@ def run(argv: list[str] | None = None) -> dict:
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     started = time.perf_counter()
-    command, commit, uncommitted = provenance(__file__, argv)
+    command, commit, uncommitted = provenance(__file__, argv, imports=("shapeloss/seismic",))
     load_start = list(os.getloadavg())
     arms = find_arms(args)
     names = [a.name for a in arms[args.seeds[0]]]
