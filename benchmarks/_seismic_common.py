@@ -1,12 +1,11 @@
 """The seismic S-phase benchmark's fixed settings: phases, the effective-pick threshold and band,
-the presets and Adam betas; and the number format, JSON encoder and device name its reports share."""
+the presets and Adam betas; and the number format and device name its reports share."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,17 +29,6 @@ PRESETS = {
 def device_name(device: str) -> str:
     """``cpu`` or the GPU's name (e.g. 'NVIDIA H200')."""
     return torch.cuda.get_device_name(device) if str(device).startswith("cuda") else str(device)
-
-
-def json_default(x):
-    """numpy scalars and arrays as JSON numbers and lists; anything else as its string."""
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating,)):
-        return float(x)
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    return str(x)
 
 
 def fmt(x, spec=".2f") -> str:

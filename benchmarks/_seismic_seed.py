@@ -12,6 +12,7 @@ import torch
 
 from benchmarks import seismic_threshold_free as tfree
 from benchmarks._provenance import device_info
+from benchmarks._results import write_json
 from benchmarks._seismic_common import BETAS, PHASES, PICK_DISTANCE, TOLERANCE, device_name
 from benchmarks._seismic_data import EvalSet
 from benchmarks._seismic_eval import compare, evaluate, steps_to_half, thin
@@ -76,7 +77,7 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
     np.savez_compressed(work / "tracked.npz", **{f"{arm}_steps": np.array([s for s, _ in h]) for arm, h in histories.items()},
                         **{f"{arm}_S": np.stack([p for _, p in h]) if h else np.zeros(0) for arm, h in histories.items()},
                         labels=ev.labels[: args.tracked_windows, 1], inputs=tracked)
-    done.write_text(json.dumps(result))
+    write_json(done, result)
     return add_arms(args, result, seed, schedule, data, dev, ev, work)
 
 
@@ -131,5 +132,5 @@ def add_arms(args, result: dict, seed: int, schedule: str, data, dev: EvalSet, e
             tfree.save_counts(work / f"counts_{arm}.npz", preds[arm][0], preds[arm][1], ev, dev, TOLERANCE, PICK_DISTANCE, PHASES)
     result["threshold_free"] = {arm: tfree.seed_summary(work / f"counts_{arm}.npz", PHASES) for arm in result["arms"]}
     result["counts_files"] = {arm: str(work / f"counts_{arm}.npz") for arm in result["arms"]}
-    (work / "result.json").write_text(json.dumps(result))
+    write_json(work / "result.json", result)
     return result

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))  # the benchmark's modules, as benchmarks.<name>
 
 from benchmarks._provenance import provenance  # noqa: E402
 from benchmarks._seismic_cli import parse_args  # noqa: E402
-from benchmarks._seismic_common import json_default  # noqa: E402
+from benchmarks._results import json_default, write_json  # noqa: E402
 from benchmarks._seismic_data import make_data  # noqa: E402
 from benchmarks._seismic_eval import evaluate  # noqa: E402
 from benchmarks._seismic_train import predict, train_arm  # noqa: E402
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
               "branch_at": a.branch_at, "critic_steps": a.critic_steps, "commit": commit, "uncommitted_files": uncommitted,
               "wall_seconds": time.perf_counter() - started, "summary": summary, "runs": runs}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(report, indent=1, default=json_default))
+    write_json(a.out, report, indent=1, default=json_default)
 
     import matplotlib
 

@@ -37,7 +37,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmark's modules, as benchmarks.<name>
@@ -45,6 +44,7 @@ from benchmarks._continuous_picking import Arm, dev_windows, fit_arm_calibration
 from benchmarks._continuous_scoring import TOLERANCES, score, verdict  # noqa: E402
 from benchmarks._continuous_sets import SHIFTS, ncedc_sets, synthetic_set  # noqa: E402
 from benchmarks._provenance import ROOT, provenance  # noqa: E402
+from benchmarks._results import write_json  # noqa: E402
 
 from shapeloss.runs import Progress, add_run_arguments, output_paths, parse_checked, threads_applied  # noqa: E402
 
@@ -238,9 +238,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
 
         result["figures"] = figures(result, folder, out.stem)
     result["wall_seconds"] = time.perf_counter() - started
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(result, separators=(",", ":")))
-    os.replace(tmp, out)
+    write_json(out, result, separators=(",", ":"))
     from benchmarks._continuous_report import summary_lines
 
     print("\n".join(summary_lines(result)))

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import platform
 import shlex
@@ -54,7 +53,8 @@ sys.path.insert(0, str(ROOT))  # the benchmark's modules, as benchmarks.<name>
 from benchmarks import seismic_threshold_free as tfree  # noqa: E402
 from benchmarks._provenance import device_info  # noqa: E402  (what each run trained on, recorded at run time)
 from benchmarks._seismic_cli import parse_args  # noqa: E402
-from benchmarks._seismic_common import PHASES, RESULTS, device_name, json_default  # noqa: E402
+from benchmarks._results import json_default, write_json  # noqa: E402
+from benchmarks._seismic_common import PHASES, RESULTS, device_name  # noqa: E402
 from benchmarks._seismic_data import make_data  # noqa: E402
 from benchmarks._seismic_figures import figures  # noqa: E402
 from benchmarks._seismic_seed import run_seed  # noqa: E402
@@ -142,7 +142,7 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
                 twin = ROOT / "docs" / "figures" / written.name
                 if twin.is_file():
                     shutil.copyfile(written if written.is_absolute() else ROOT / written, twin)
-    out.write_text(json.dumps(report, indent=1, default=json_default))
+    write_json(out, report, indent=1, default=json_default)
     print(f"wrote {out}" + ("" if args.publish or args.out else " (pass --publish to refresh the committed results instead)"))
     print(f"wall time: {wall:.0f} s ({wall / 60:.1f} min) on {report['environment']['device']}")
     return report
