@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from benchmarks._seismic_common import BETAS, PRESETS, ROOT
-from benchmarks.seismic_arms import ALL_ARMS, DEFAULT_ARMS, MOONSHOT_ARMS
+from benchmarks.seismic_arms import ALL_ARMS, DEFAULT_ARMS, LIBRARY_ARMS, MOONSHOT_ARMS, missing_libraries
 from shapeloss.runs import add_run_arguments, parse_checked
 from shapeloss.seismic import DEFAULT_NCEDC_PATH, SyntheticConfig
 
@@ -59,19 +59,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "seismic_s_phase"))
     add_run_arguments(p, publish="benchmarks/results/seismic_s_phase_<data>_<preset>.json and its figures")
     p.add_argument("--arms", nargs="+", default=list(DEFAULT_ARMS),
-                   help=f"arms to run: any of {', '.join(ALL_ARMS)}, or 'baselines' (all but the moonshots), 'moonshots', 'all' "
+                   help=f"arms to run: any of {', '.join(ALL_ARMS)}, or 'baselines' (all but the moonshots and focal), 'moonshots', 'all' "
                         f"(default: {' '.join(DEFAULT_ARMS)}; bce and shapeloss always run; see benchmarks/seismic_arms.py)")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--no-figures", action="store_true")
     args = parse_checked(p, argv)
 
     groups = {"all": ALL_ARMS, "moonshots": MOONSHOT_ARMS,
-              "baselines": tuple(a for a in ALL_ARMS if a not in MOONSHOT_ARMS)}
+              "baselines": tuple(a for a in ALL_ARMS if a not in MOONSHOT_ARMS + LIBRARY_ARMS)}
     arms = ["bce", "shapeloss"]
     for a in args.arms:
         if a not in ALL_ARMS and a not in groups:
             p.error(f"--arms: expected arms among {list(ALL_ARMS)} or {sorted(groups)}, got {a!r}")
         arms += [x for x in groups.get(a, (a,)) if x not in arms]
+    for message in missing_libraries(arms):
+        p.error(message)
     args.arms = arms
     name = "paper" if args.paper else "quick"
     custom = any(getattr(args, k) is not None for k in ("steps", "branch_at", "batch_size", "seeds", "schedule", "eval_windows", "dev_windows"))
