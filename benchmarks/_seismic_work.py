@@ -76,6 +76,19 @@ def work_root(args: argparse.Namespace, settings: dict) -> Path:
     return Path(args.work_dir) / f"seismic_s_phase_{data_tag(args)}_{work_key(args, settings)}"
 
 
+def tradeoff_key(args: argparse.Namespace, warmup_checkpoint: str | None, critic_steps: int) -> str:
+    """``benchmarks/critic_tradeoff.py``'s folder key for one seed: its arms are resumed only from a
+    folder made with the same warm-up (the checkpoint's bytes, if given), settings and data generator.
+    ``args`` are the benchmark's options for that seed (``parse_args``)."""
+    warmup = hashlib.sha256(Path(warmup_checkpoint).read_bytes()).hexdigest() if warmup_checkpoint else None
+    keyed = {"warmup": warmup, "branch_at": args.branch_at, "critic_steps": critic_steps,
+             "eval_windows": args.eval_windows, "device": args.device}
+    synthetic = keyed_synthetic_config(args)
+    if synthetic != LEGACY_SYNTHETIC_KEY:  # folders made before --synthetic existed stay valid
+        keyed["synthetic"] = synthetic
+    return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:10]
+
+
 def git_commit() -> str | None:
     """The commit a run starts from, ``-dirty`` when the library or the benchmark's modules differ from it."""
     return marked_commit(list(CODE))

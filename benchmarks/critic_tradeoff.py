@@ -19,7 +19,6 @@ busy machine). Writes ``benchmarks/results/critic_tradeoff.json`` and
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -37,7 +36,7 @@ from benchmarks._results import json_default, write_json  # noqa: E402
 from benchmarks._seismic_data import make_data  # noqa: E402
 from benchmarks._seismic_eval import evaluate  # noqa: E402
 from benchmarks._seismic_train import predict, train_arm  # noqa: E402
-from benchmarks._seismic_work import LEGACY_SYNTHETIC_KEY, keyed_synthetic_config  # noqa: E402
+from benchmarks._seismic_work import tradeoff_key  # noqa: E402
 
 from shapeloss import bootstrap_ratio  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
@@ -51,19 +50,6 @@ def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
     if not every.isdigit() or int(every) < 1:
         parser.error(f"--critics: expected PRESET or PRESET:K with an integer K >= 1, got {critic!r}")
     return preset, int(every)
-
-
-def _work_key(a: argparse.Namespace, seed: int, bench_args: argparse.Namespace) -> str:
-    """Arms are resumed only from a folder made with the same warm-up, settings and data generator."""
-    warmup = None
-    if a.warmup_checkpoint:
-        warmup = hashlib.sha256(Path(a.warmup_checkpoint[a.seeds.index(seed)]).read_bytes()).hexdigest()
-    keyed = {"warmup": warmup, "branch_at": a.branch_at, "critic_steps": a.critic_steps,
-             "eval_windows": a.eval_windows, "device": a.device}
-    synthetic = keyed_synthetic_config(bench_args)
-    if synthetic != LEGACY_SYNTHETIC_KEY:  # folders made before --synthetic existed stay valid
-        keyed["synthetic"] = synthetic
-    return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -100,7 +86,8 @@ def main(argv: list[str] | None = None) -> dict:
                                  "--eval-windows", str(a.eval_windows), "--synthetic", a.synthetic, "--no-figures"]
                                + ([] if a.progress is None else ["--progress" if a.progress else "--no-progress"]))
         data, dev, ev = make_data(args, seed)
-        work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed, args)}"
+        warmup = a.warmup_checkpoint[a.seeds.index(seed)] if a.warmup_checkpoint else None
+        work = Path(a.work_dir) / f"seed{seed}_{tradeoff_key(args, warmup, a.critic_steps)}"
         work.mkdir(parents=True, exist_ok=True)
         if a.warmup_checkpoint:
             state = torch.load(a.warmup_checkpoint[a.seeds.index(seed)], map_location="cpu", weights_only=True)

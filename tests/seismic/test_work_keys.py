@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._seismic_cli import parse_args  # noqa: E402
-from benchmarks._seismic_work import run_settings, work_root  # noqa: E402
+from benchmarks._seismic_work import run_settings, tradeoff_key, work_root  # noqa: E402
 
 ZIGGURAT = '{"noise_draw": "ziggurat"}'
 
@@ -52,3 +52,22 @@ def test_settings_that_change_the_training_change_the_key():
     for argv in (["--steps", "2601"], ["--weight", "100"], ["--discriminator", "patch"], ["--lr", "0.002"],
                  ["--output-prior", "none"], ["--batch-size", "16"]):
         assert folder(argv) != base, argv
+
+
+def _tradeoff(branch_at: int = 2000, critic_steps: int = 600, eval_windows: int = 500, synthetic: str = "{}",
+              warmup: str | None = None) -> str:
+    """critic_tradeoff.py's key for seed 0, from the options it passes to the seismic benchmark."""
+    args = parse_args(["--seeds", "0", "--steps", str(branch_at + critic_steps), "--branch-at", str(branch_at), "--device", "cpu",
+                       "--threads", "1", "--eval-windows", str(eval_windows), "--synthetic", synthetic, "--no-figures"])
+    return tradeoff_key(args, warmup, critic_steps)
+
+
+def test_critic_tradeoff_folder_keys_are_those_of_earlier_runs(tmp_path):
+    """Computed by critic_tradeoff.py's own key function at commit 7f54cfe."""
+    assert _tradeoff() == "ff06952c51"
+    assert _tradeoff(3, 2, 8) == "941f7ef3a2"
+    assert _tradeoff(synthetic=ZIGGURAT) == "fde89ec871"  # the legacy draw keys as the folders made before --synthetic
+    assert _tradeoff(synthetic='{"emergent_s_jitter": 0}') == "bc90e78388"
+    checkpoint = tmp_path / "warmup.pt"
+    checkpoint.write_bytes(b"weights")
+    assert _tradeoff(warmup=str(checkpoint)) not in ("ff06952c51", _tradeoff(warmup=__file__))
