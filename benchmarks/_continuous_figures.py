@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _provenance import ROOT
+from benchmarks._provenance import ROOT
 
 
 def _panels(result: dict) -> list[tuple[str, str, str, str]]:

@@ -8,7 +8,7 @@ import json
 from functools import partial
 from pathlib import Path
 
-import seismic_continuous_report as report
+from benchmarks import _continuous_report as report
 
 SYNTHETIC_3SEEDS = "seismic_continuous_synthetic_quick_3seeds.json"
 SYNTHETIC_ARMS = "seismic_continuous_synthetic_quick_arms_seed0.json"

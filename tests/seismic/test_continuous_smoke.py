@@ -64,7 +64,7 @@ def test_tiny_run_writes_json_figures_and_markdown(bench, tmp_path, monkeypatch)
     again = bench.run([a for a in argv if a not in ("--out", str(out))] + ["--no-figures"])
     assert again["sets"] == result["sets"] and again["transfer"] == result["transfer"]
     assert len(list((tmp_path / "runs" / "seismic_continuous").glob("*/seismic_continuous_synthetic.json"))) == 1
-    md = _load("seismic_continuous_report").markdown(saved)
+    md = _load("_continuous_report").markdown(saved)
     assert "| shapeloss |" in md and "Paired differences against bce" in md
 
 
