@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import device_info, provenance  # noqa: E402
 
-from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
+from shapeloss import REFERENCE_WEIGHT, AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
 from shapeloss.functional import generator_adversarial_term  # noqa: E402
 from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
@@ -64,7 +64,7 @@ def _build(preset: str | None, length: int, device: torch.device, d_every: int =
     seed_everything(0)
     net = PhaseNet()
     critic = build_discriminator(preset, 3, 3, length=length) if preset else None
-    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), critic, weight=4000.0, adversarial=preset is not None)
+    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), critic, weight=REFERENCE_WEIGHT, adversarial=preset is not None)
     adam = lambda p: torch.optim.Adam(p, lr=1e-3, betas=(0.0, 0.999))  # noqa: E731
     trainer = AdversarialTrainer(
         net, loss, adam(net.parameters()), adam(critic.parameters()) if critic is not None else None,

@@ -8,6 +8,7 @@ real label looks like, and trains on ``(adv + weight * base) / (1 + weight)``.
 Public API::
 
     ShapeLoss / AdversarialShapeLoss    the loss wrapper (shapeloss.losses)
+    REFERENCE_WEIGHT                    lambda = 4000, the reference study's (ShapeLoss's default)
     AdversarialTrainer                  the two-optimizer helper (shapeloss.training)
     discriminators                      ReferenceCritic1d, GlobalCritic, PatchCritic, build_discriminator
     objectives                          Vanilla, LeastSquares, Hinge, Wasserstein, get_objective
@@ -27,7 +28,7 @@ from .calibration import Calibration, fit_calibration
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
-from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
+from .losses import REFERENCE_WEIGHT, AdversarialShapeLoss, ShapeLoss, ShapeLossParts
 from .nets import UNet1d, UNet2d, init_prior_bias, label_prior
 from .metrics import (
     SuppressionReport,
@@ -55,6 +56,7 @@ __all__ = [
     "ShapeLoss",
     "AdversarialShapeLoss",
     "ShapeLossParts",
+    "REFERENCE_WEIGHT",
     "AdversarialTrainer",
     "ReferenceCritic1d",
     "GlobalCritic",

@@ -9,12 +9,12 @@ mixed precision, checkpoints holding both optimizers and both schedulers, logger
 Example::
 
     import lightning as L
-    from shapeloss import ShapeLoss
+    from shapeloss import REFERENCE_WEIGHT, ShapeLoss
     from shapeloss.discriminators import GlobalCritic
     from shapeloss.lightning import ShapeLossModule
     from shapeloss.seismic import PhaseNet
 
-    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), GlobalCritic(3, 3), weight=4000.0)
+    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), GlobalCritic(3, 3), weight=REFERENCE_WEIGHT)
     module = ShapeLossModule(PhaseNet(), loss, lr=1e-3, d_lr=2e-4)
     L.Trainer(accelerator="gpu", devices=4, strategy="ddp", max_steps=20_000).fit(module, loader)
 

@@ -9,7 +9,7 @@ label looks like, and trains the net on
     (adv + weight * base) / (1 + weight)
 
 ("shape-then-align": the critic shapes the peak, the base loss aligns it).
-Reference: arXiv:2511.06731, where ``weight = 4000`` with BCE on PhaseNet raised
+Reference: arXiv:2511.06731, where ``weight = 4000`` (:data:`REFERENCE_WEIGHT`) with BCE on PhaseNet raised
 effective S-wave detections by 64%.
 """
 
@@ -35,9 +35,12 @@ from ._validation import (
 from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
-__all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
+__all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation", "REFERENCE_WEIGHT"]
 
 ACTIVATIONS = ("sigmoid", "softmax")
+
+#: lambda of the reference study (arXiv:2511.06731, BCE on PhaseNet): the default ``weight``.
+REFERENCE_WEIGHT = 4000.0
 
 
 def resolve_activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
@@ -96,7 +99,7 @@ class ShapeLoss(nn.Module):
             it moves with ``.to()`` and is saved in ``state_dict()``.
         weight: lambda, the weight of the base loss in
             ``(adv + weight * base) / (1 + weight)``. ``float('inf')`` gives the
-            base loss exactly. Default 4000, the reference study's value.
+            base loss exactly. Default :data:`REFERENCE_WEIGHT` (4000), the reference study's value.
         objective: ``"vanilla"`` (non-saturating, default), ``"least_squares"``,
             ``"hinge"``, ``"wasserstein"`` or an :class:`AdversarialObjective`.
         activation: maps logits to the labels' scale before the critic sees
@@ -140,7 +143,7 @@ class ShapeLoss(nn.Module):
         self,
         base_loss: Callable[[Tensor, Tensor], Tensor],
         discriminator: nn.Module | None,
-        weight: float = 4000.0,
+        weight: float = REFERENCE_WEIGHT,
         objective: str | AdversarialObjective = "vanilla",
         activation: str | Callable[[Tensor], Tensor] = "sigmoid",
         adversarial: bool = True,
