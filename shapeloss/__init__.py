@@ -28,7 +28,7 @@ from .calibration import Calibration, fit_calibration
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
-from .losses import REFERENCE_WEIGHT, AdversarialShapeLoss, ShapeLoss, ShapeLossParts
+from .losses import REFERENCE_WEIGHT, AdversarialShapeLoss, CriticResult, ShapeLoss, ShapeLossParts, ShapeLossResult
 from .nets import UNet1d, UNet2d, init_prior_bias, label_prior
 from .metrics import (
     SuppressionReport,
@@ -56,6 +56,8 @@ __all__ = [
     "ShapeLoss",
     "AdversarialShapeLoss",
     "ShapeLossParts",
+    "ShapeLossResult",
+    "CriticResult",
     "REFERENCE_WEIGHT",
     "AdversarialTrainer",
     "ReferenceCritic1d",

@@ -260,3 +260,19 @@ def test_combine_losses_keeps_the_v01_bits_in_float32(weight, base, adv):
     committed benchmark runs retrain to the same weights at the same seed."""
     b, a = torch.tensor(base, dtype=torch.float32), torch.tensor(adv, dtype=torch.float32)
     assert torch.equal(Fn.combine_losses(b, a, weight), (a + weight * b) / (1.0 + weight))
+
+
+def test_terms_are_returned_as_values_and_last_stays_a_compatibility_path():
+    loss, _, logits, target, condition = _setup(weight=7.0)
+    g = loss.generator_terms(logits, target, condition)
+    d = loss.discriminator_terms(logits, target, condition)
+    assert loss.last.total is None and loss.last.discriminator is None  # the value-returning calls store nothing
+    assert torch.equal(g.total, loss(logits, target, condition))
+    assert torch.equal(d.total, loss.discriminator_loss(logits, target, condition))
+    assert set(g.metrics()) == {"base", "adversarial", "total"} and not g.metrics()["total"].requires_grad
+    assert set(d.metrics()) == {"discriminator", "real_score", "fake_score"}
+    floats = loss.last.as_floats()  # what v0.1's users read, still filled by loss(...) and discriminator_loss(...)
+    for key, value in g.metrics().items():
+        assert floats[key] == float(value)
+    assert floats["discriminator"] == float(d.total) and floats["real_score"] == float(d.real_score)
+    assert floats["d_fake_score"] == float(d.fake_score) and floats["fake_score"] == float(g.fake_score)
