@@ -1,8 +1,9 @@
 """The trainer's guards: what it is given (optimizers, schedulers, callbacks) and what it computes (gradients, weights).
 
 Gradient and weight checks are one fused reduction each (``torch._foreach_norm``
-with the infinity norm, then one ``isfinite().all()``): a single host sync per
-check, whatever the number of parameters. The infinity norm (the largest
+with the infinity norm, then one ``isfinite().all()``): :func:`finite_flag` keeps the
+result on the device (no sync), :func:`all_finite` reads it (one host sync per check,
+whatever the number of parameters). The infinity norm (the largest
 magnitude) cannot overflow, so a finite gradient is never reported as non-finite.
 Names of the offending parameters are looked up only once a check has failed.
 """
