@@ -10,6 +10,7 @@ Public API::
     ShapeLoss / AdversarialShapeLoss    the loss wrapper (shapeloss.losses)
     REFERENCE_WEIGHT                    lambda = 4000, the reference study's (ShapeLoss's default)
     AdversarialTrainer                  the two-optimizer helper (shapeloss.training)
+    adversarial_step                    the step it runs, shared with the Lightning module
     discriminators                      ReferenceCritic1d, GlobalCritic, PatchCritic, build_discriminator
     objectives                          Vanilla, LeastSquares, Hinge, Wasserstein, get_objective
     functional                          the pure functions behind the modules

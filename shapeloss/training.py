@@ -487,6 +487,7 @@ class AdversarialTrainer(TrainerCheckpoints):
                     and self.step_count % self.checkpoint_every == 0
                 ):
                     self.save_checkpoint(self.checkpoint_path)
+            self.read_checks()  # the steps after the last log step are checked too
             if self.checkpoint_path is not None:
                 self.save_checkpoint(self.checkpoint_path)
         finally:

@@ -153,3 +153,9 @@ def test_skip_still_checks_every_step_with_log_every():
 def test_log_every_is_checked():
     with pytest.raises(Exception, match=r"log_every: expected an int >= 1, got 0"):
         trainer(log_every=0)
+
+
+def test_fit_reads_the_checks_of_the_steps_after_the_last_log_step():
+    t = trainer(log_every=5, model=NanGradAt({6}))
+    with pytest.raises(NonFiniteLossError, match=r"^step 6: the generator's gradient is not finite"):
+        t.fit(batch, steps=7)  # log steps 5 only: step 6's failure is read when fit ends
