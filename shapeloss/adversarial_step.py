@@ -16,7 +16,7 @@ by :func:`metrics_to_floats` (one sync) only when the caller logs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -27,6 +27,7 @@ from ._guards import finite_flag, nonfinite_names
 from .losses import CriticResult, ShapeLoss, ShapeLossResult
 
 __all__ = [
+    "PHASES",
     "SkipBatch",
     "NonFinite",
     "StepGuard",

@@ -38,7 +38,6 @@ import torch.nn.functional as F
 from einops import reduce
 from torch import Tensor, nn
 
-from ._validation import check_choice
 from .errors import InvalidArgumentError, ShapeMismatchError
 
 __all__ = [
