@@ -195,6 +195,12 @@ def model_all_frozen(tmp: Path) -> object:
     return AdversarialTrainer(m, ShapeLoss(nn.BCEWithLogitsLoss(), c), torch.optim.Adam(m.parameters()), torch.optim.Adam(c.parameters()))
 
 
+def per_sample_loss(tmp: Path) -> object:
+    m, c = net(), critic()
+    loss = ShapeLoss(nn.BCEWithLogitsLoss(reduction="none"), c, reduction="none")
+    return AdversarialTrainer(m, loss, torch.optim.Adam(m.parameters()), torch.optim.Adam(c.parameters()))
+
+
 def critic_all_frozen(tmp: Path) -> object:
     m, c = net(), critic().requires_grad_(False)
     return AdversarialTrainer(m, ShapeLoss(nn.BCEWithLogitsLoss(), c), torch.optim.Adam(m.parameters()), torch.optim.Adam(c.parameters()))
@@ -374,6 +380,8 @@ CASES = [
     Case("trainer-scheduler-not-scheduler", lambda t: make(g_scheduler=0.5), TypeError, "g_scheduler"),
     Case("trainer-d-scheduler-without-d-optimizer", d_scheduler_without_d_optimizer, InvalidArgumentError, "d_scheduler"),
     Case("trainer-max-consecutive-skips-zero", lambda t: make(max_consecutive_skips=0), InvalidArgumentError, "max_consecutive_skips"),
+    Case("trainer-log-every-zero", lambda t: make(log_every=0), InvalidArgumentError, "log_every"),
+    Case("trainer-loss-reduction-none", per_sample_loss, InvalidArgumentError, "loss.reduction"),
     Case("trainer-log-path-directory", lambda t: make(log_path=(t / "log.csv").mkdir() or t / "log.csv"), InvalidArgumentError, "log_path"),
     Case("trainer-log-path-not-a-path", lambda t: make(log_path=3), TypeError, "log_path"),
     Case("trainer-log-path-is-checkpoint-path", lambda t: make(log_path=t / "run.csv", checkpoint_path=t / "run.csv"), InvalidArgumentError, "log_path"),
