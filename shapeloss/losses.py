@@ -33,21 +33,15 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
-from .activations import resolve_activation  # noqa: F401 (moved to shapeloss.activations; re-exported)
+from .activations import ACTIVATIONS, _softmax_over_channels, resolve_activation  # noqa: F401 (re-exported)
 from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
 __all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossResult", "CriticResult", "ShapeLossParts",
            "resolve_activation", "REFERENCE_WEIGHT"]
 
-ACTIVATIONS = ("sigmoid", "softmax")
-
 #: lambda of the reference study (arXiv:2511.06731, BCE on PhaseNet): the default ``weight``.
 REFERENCE_WEIGHT = 4000.0
-
-
-def _softmax_over_channels(logits: Tensor) -> Tensor:
-    return torch.softmax(logits, dim=1)
 
 
 @dataclass(frozen=True)
