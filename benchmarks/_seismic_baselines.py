@@ -146,6 +146,7 @@ def render(paths: list[str]) -> str:
 
 SYNTHETIC_BASELINES = "seismic_s_phase_synthetic_quick_baselines"
 JITTER_BASELINES = "seismic_s_phase_ncedc_jitter_per_window_baselines"
+NCEDC_BASELINES = "seismic_s_phase_ncedc_baselines"
 ALL_ARMS_SEED0 = "seismic_s_phase_synthetic_quick_all_arms_seed0"
 MOONSHOTS_SEED1 = "seismic_s_phase_synthetic_quick_moonshots_seed1"
 JITTER_PATCH = "seismic_s_phase_ncedc_jitter_per_window_patch_3seeds"
@@ -172,13 +173,16 @@ def _block(results: Path, name: str, ref: str) -> str:
 DOCS = {
     "seismic-baselines-decision": lambda results: "\n".join(decision_table({
         "synthetic": str(Path(results) / f"{SYNTHETIC_BASELINES}.json"),
-        "NCEDC semi-real": str(Path(results) / f"{JITTER_BASELINES}.json")})),
+        "NCEDC semi-real": str(Path(results) / f"{JITTER_BASELINES}.json"),
+        "NCEDC catalogue picks": str(Path(results) / f"{NCEDC_BASELINES}.json")})),
     "seismic-baselines-synthetic": lambda results: _block(results, SYNTHETIC_BASELINES, "labels"),
     "seismic-baselines-synthetic-truth": lambda results: _block(results, SYNTHETIC_BASELINES, "truth"),
     "seismic-baselines-synthetic-gains": lambda results: "\n".join(gain_table(_load(results, SYNTHETIC_BASELINES))),
     "seismic-baselines-jitter": lambda results: _block(results, JITTER_BASELINES, "labels"),
     "seismic-baselines-jitter-truth": lambda results: _block(results, JITTER_BASELINES, "truth"),
     "seismic-baselines-jitter-gains": lambda results: "\n".join(gain_table(_load(results, JITTER_BASELINES))),
+    "seismic-baselines-ncedc": lambda results: _block(results, NCEDC_BASELINES, "labels"),
+    "seismic-baselines-ncedc-gains": lambda results: "\n".join(gain_table(_load(results, NCEDC_BASELINES))),
     "seismic-moonshots": lambda results: _block(results, ALL_ARMS_SEED0, "truth"),
     "seismic-moonshots-gains": lambda results: "\n".join(gain_table(_load(results, ALL_ARMS_SEED0))),
     "seismic-moonshots-seed1-gains": lambda results: "\n".join(
