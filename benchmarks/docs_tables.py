@@ -39,7 +39,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 Renderer = Callable[[Path], str]
 TABLES: dict[str, Renderer] = {**_docs_seismic.DOCS, **_docs_domains.DOCS, **_docs_perf.DOCS, **_docs_continuous.DOCS,
-                               edges_report.NAME: edges_report.render, **seismic_baselines_report.DOCS}
+                               edges_report.NAME: edges_report.render, edges_report.ARMS_NAME: edges_report.render_arms,
+                               **seismic_baselines_report.DOCS}
 
 BLOCK = re.compile(r"<!-- generated: (?P<name>[\w.-]+) -->(?P<body>.*?)<!-- /generated: (?P=name) -->", re.S)
 OPENING = re.compile(r"<!-- (/?)generated: ([\w.-]+) -->")
