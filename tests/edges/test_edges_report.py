@@ -108,3 +108,14 @@ def test_arms_table_lists_every_arm_with_its_interval_and_names_partial_arms():
 def test_docs_edges_arms_table_matches_the_committed_results():
     text = edges_report.DOC.read_text()
     assert edges_report.replace_block(text, edges_report.ARMS_NAME, edges_report.render_arms()) == text
+
+
+def test_committed_1d_results_rank_every_1d_arm_on_every_seed():
+    """The 1D decision table weighs ShapeLoss against every 1D arm the benchmark has, none left partial."""
+    import _edges_train
+
+    merged = edges_report.load([edges_report.RESULTS / n for n in edges_report.FILES["1d"]], "edges_1d")
+    if merged is None:
+        pytest.skip("no 1D rival result JSON committed yet")
+    assert set(merged["per_seed"]) == set(_edges_train.ARMS_1D)
+    assert edges_report.partial_arms(merged) == {} and merged["seeds"] == [0, 1, 2]
