@@ -15,6 +15,9 @@ network and only map its outputs, fitted on the dev windows:
 * ``widened``: BCE on S labels widened to sqrt(20^2 + 25^2) samples (the expected S pick scatter),
   evaluated against the normal labels;
 * ``weighted``: positive-weighted BCE (``pos_weight`` 10, as the synthetic-edges benchmark);
+* ``focal``: MONAI's sigmoid focal loss (``monai.losses.FocalLoss``, gamma 2, no alpha: Lin et al.'s
+  alpha 0.25 down-weights the positives, the opposite of what a suppressed peak needs), a well-kept
+  implementation from the optional ``baselines`` extra; run by name (``--arms baselines focal``);
 * moonshots (not run by default): ``shapeloss_patch`` (a critic scoring local patches),
   ``shapeloss_widened`` (the critic on top of the widened-label BCE).
 """
@@ -41,7 +44,7 @@ class ArmSpec:
     """How an arm is made.
 
     Attributes:
-        loss: point-wise base loss, ``"bce"`` or ``"weighted"``.
+        loss: point-wise base loss, ``"bce"``, ``"weighted"`` or ``"focal"``.
         critic: critic preset for ShapeLoss (``None``: the base loss alone).
         widen: S pick scatter absorbed into the training labels (``None``: normal labels).
         post: ``None`` (a trained arm) or the post-hoc map applied to the ``bce`` arm's outputs:
@@ -68,6 +71,7 @@ def arm_specs(discriminator: str) -> dict[str, ArmSpec]:
         "bce_power": ArmSpec(post="power"),
         "widened": ArmSpec(widen=S_PICK_SCATTER),
         "weighted": ArmSpec(loss="weighted"),
+        "focal": ArmSpec(loss="focal"),
         "shapeloss_patch": ArmSpec(critic="patch"),
         "shapeloss_widened": ArmSpec(critic=discriminator, widen=S_PICK_SCATTER),
     }
@@ -78,12 +82,30 @@ def arm_specs(discriminator: str) -> dict[str, ArmSpec]:
 DEFAULT_ARMS = ("bce", "shapeloss", "bce_tuned", "bce_calibrated", "bce_power")
 TRAINED_BASELINES = ("widened", "weighted")
 MOONSHOT_ARMS = ("shapeloss_patch", "shapeloss_widened")
-ALL_ARMS = DEFAULT_ARMS + TRAINED_BASELINES + MOONSHOT_ARMS
+#: Baselines that need an optional library (extra ``baselines``): run by name only, so that
+#: ``--arms baselines`` works with the core install.
+LIBRARY_ARMS = ("focal",)
+ALL_ARMS = DEFAULT_ARMS + TRAINED_BASELINES + LIBRARY_ARMS + MOONSHOT_ARMS
 #: Arms without a critic: the baselines a critic arm has to beat.
-BASELINES = ("bce", "bce_tuned", "bce_calibrated", "bce_power", "widened", "weighted")
+BASELINES = ("bce", "bce_tuned", "bce_calibrated", "bce_power", "widened", "weighted", "focal")
+FOCAL_GAMMA = 2.0
+
+
+def missing_libraries(arms) -> list[str]:
+    """``--arms`` errors for requested arms whose optional library is not installed."""
+    import importlib.util
+
+    if "focal" in arms and importlib.util.find_spec("monai") is None:
+        return ["--arms: expected MONAI installed for the arm 'focal' (pip install 'shapeloss[baselines]'), "
+                "got no module 'monai'"]
+    return []
 
 
 def base_loss(spec: ArmSpec) -> torch.nn.Module:
+    if spec.loss == "focal":
+        from monai.losses import FocalLoss
+
+        return FocalLoss(gamma=FOCAL_GAMMA, use_softmax=False)  # sigmoid per channel, mean over all
     return WeightedBCELoss(POS_WEIGHT) if spec.loss == "weighted" else torch.nn.BCEWithLogitsLoss()
 
 

@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 
 #: Arms from cheapest to dearest (training cost, then post-hoc fitting), for "the cheapest that matches".
-COST_ORDER = ("bce_tuned", "bce_calibrated", "bce_power", "bce", "widened", "weighted", "shapeloss", "shapeloss_widened", "shapeloss_patch")
-DISPLAY_ORDER = ("bce", "bce_tuned", "bce_calibrated", "bce_power", "widened", "weighted", "shapeloss", "shapeloss_patch", "shapeloss_widened")
+COST_ORDER = ("bce_tuned", "bce_calibrated", "bce_power", "bce", "widened", "weighted", "focal", "shapeloss", "shapeloss_widened",
+              "shapeloss_patch")
+DISPLAY_ORDER = ("bce", "bce_tuned", "bce_calibrated", "bce_power", "widened", "weighted", "focal", "shapeloss", "shapeloss_patch",
+                 "shapeloss_widened")
 WHAT = {
     "bce": "BCE, fixed threshold",
     "bce_tuned": "BCE, per-phase threshold tuned on dev",
@@ -28,6 +30,7 @@ WHAT = {
     "bce_power": "BCE + power map, median dev peak to 0.9",
     "widened": "BCE on S labels widened to 32 samples",
     "weighted": "positive-weighted BCE (x10)",
+    "focal": "focal loss (MONAI, gamma 2)",
     "shapeloss": "BCE inside ShapeLoss (critic)",
     "shapeloss_patch": "ShapeLoss, patch critic (moonshot)",
     "shapeloss_widened": "ShapeLoss on widened labels (moonshot)",

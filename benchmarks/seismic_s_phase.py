@@ -53,7 +53,8 @@ sys.path.insert(0, str(ROOT))  # the arms' modules beside this script, as benchm
 
 from benchmarks import seismic_threshold_free as tfree  # noqa: E402
 from benchmarks.seismic_arms import (  # noqa: E402
-    ALL_ARMS, BASELINES, DEFAULT_ARMS, MOONSHOT_ARMS, ArmSpec, arm_specs, base_loss, post_map, training_data,
+    ALL_ARMS, BASELINES, DEFAULT_ARMS, LIBRARY_ARMS, MOONSHOT_ARMS, ArmSpec, arm_specs, base_loss,
+    missing_libraries, post_map, training_data,
 )
 from shapeloss import Calibration, ShapeLoss, label_prior, step_loader  # noqa: E402
 from shapeloss.discriminators import build_discriminator
@@ -731,19 +732,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work-dir", default=str(Path.home() / ".cache" / "shapeloss" / "seismic_s_phase"))
     add_run_arguments(p, publish="benchmarks/results/seismic_s_phase_<data>_<preset>.json and its figures")
     p.add_argument("--arms", nargs="+", default=list(DEFAULT_ARMS),
-                   help=f"arms to run: any of {', '.join(ALL_ARMS)}, or 'baselines' (all but the moonshots), 'moonshots', 'all' "
+                   help=f"arms to run: any of {', '.join(ALL_ARMS)}, or 'baselines' (all but the moonshots and focal), 'moonshots', 'all' "
                         f"(default: {' '.join(DEFAULT_ARMS)}; bce and shapeloss always run; see benchmarks/seismic_arms.py)")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--no-figures", action="store_true")
     args = parse_checked(p, argv)
 
     groups = {"all": ALL_ARMS, "moonshots": MOONSHOT_ARMS,
-              "baselines": tuple(a for a in ALL_ARMS if a not in MOONSHOT_ARMS)}
+              "baselines": tuple(a for a in ALL_ARMS if a not in MOONSHOT_ARMS + LIBRARY_ARMS)}
     arms = ["bce", "shapeloss"]
     for a in args.arms:
         if a not in ALL_ARMS and a not in groups:
             p.error(f"--arms: expected arms among {list(ALL_ARMS)} or {sorted(groups)}, got {a!r}")
         arms += [x for x in groups.get(a, (a,)) if x not in arms]
+    for message in missing_libraries(arms):
+        p.error(message)
     args.arms = arms
     name = "paper" if args.paper else "quick"
     custom = any(getattr(args, k) is not None for k in ("steps", "branch_at", "batch_size", "seeds", "schedule", "eval_windows", "dev_windows"))
