@@ -40,7 +40,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 Renderer = Callable[[Path], str]
 TABLES: dict[str, Renderer] = {**_docs_seismic.DOCS, **_docs_domains.DOCS, **_docs_perf.DOCS, **_docs_continuous.DOCS,
-                               edges_report.NAME: edges_report.render, **_seismic_baselines.DOCS}
+                               edges_report.NAME: edges_report.render, edges_report.ARMS_NAME: edges_report.render_arms,
+                               **_seismic_baselines.DOCS}
 
 BLOCK = re.compile(r"<!-- generated: (?P<name>[\w.-]+) -->(?P<body>.*?)<!-- /generated: (?P=name) -->", re.S)
 OPENING = re.compile(r"<!-- (/?)generated: ([\w.-]+) -->")
