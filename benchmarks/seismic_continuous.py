@@ -233,12 +233,13 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     tag = args.data + ("_jitter_per_window" if args.label_jitter else "")
     out, folder = output_paths("seismic_continuous", f"seismic_continuous_{tag}.json", out=args.out, run_dir=args.run_dir,
                                publish=args.publish, published=ROOT / "benchmarks" / "results" / f"seismic_continuous_{tag}.json")
+    result["wall_seconds"] = time.perf_counter() - started
+    write_json(out, result, separators=(",", ":"))  # the scores first: a failed figure loses no result
     if not args.no_figures:
         from benchmarks._continuous_figures import figures
 
         result["figures"] = figures(result, folder, out.stem)
-    result["wall_seconds"] = time.perf_counter() - started
-    write_json(out, result, separators=(",", ":"))
+        write_json(out, result, separators=(",", ":"))
     from benchmarks._continuous_report import summary_lines
 
     print("\n".join(summary_lines(result)))
