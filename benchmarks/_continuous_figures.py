@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _provenance import ROOT
+from benchmarks._provenance import ROOT
 
 
 def _panels(result: dict) -> list[tuple[str, str, str, str]]:
@@ -72,7 +72,7 @@ def figures(result: dict, folder: Path, stem: str) -> list[str]:
         for k, arm in enumerate(arms):
             vals = [result["transfer"][n]["analyst"]["S"][tol][arm]["f1_lost"] for n in targets]
             v = np.array([x["value"] for x in vals], dtype=float)
-            err = np.array([[x["value"] - x["low"], x["high"] - x["value"]] for x in vals], dtype=float).T
+            err = error_bars(vals)
             ax.bar(np.arange(len(targets)) + (k - (len(arms) - 1) / 2) * width, v, width, yerr=err, color=colors[arm],
                    label=arm, capsize=2, error_kw={"lw": 0.7})
         ax.set_xticks(np.arange(len(targets)), targets, fontsize=8)
@@ -80,3 +80,15 @@ def figures(result: dict, folder: Path, stem: str) -> list[str]:
         ax.legend(fontsize=6)
         save(fig, "transfer")
     return written
+
+
+def error_bars(vals: list[dict]) -> np.ndarray:
+    """``(2, n)`` bar lengths below and above each ``{"value", "low", "high"}``, clipped at 0.
+
+    A bootstrap percentile interval need not contain its point estimate: the F1 lost in a
+    threshold transfer is a best-over-thresholds minus a value, and the best of a resample is
+    biased upwards, so the whole interval can sit above the estimate. matplotlib refuses negative
+    bar lengths; the clipped bar then simply starts at the estimate.
+    """
+    err = np.array([[x["value"] - x["low"], x["high"] - x["value"]] for x in vals], dtype=float).T
+    return np.clip(err, 0.0, None).reshape(2, len(vals))

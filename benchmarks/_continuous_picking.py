@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
+from benchmarks._seismic_train import predict
 from shapeloss.checkpoint import load_checkpoint
 from shapeloss.metrics import find_peaks
 from shapeloss.seismic import PhaseNet, SyntheticConfig, annotate, load_phasenet_folder, random_crops, split_by_trace, synthetic_windows
@@ -40,13 +40,6 @@ def load_picker(path: Path, device: str = "cpu") -> PhaseNet:
     model = PhaseNet()
     model.load_state_dict(state["model"])
     return model.to(device).eval()
-
-
-@torch.no_grad()
-def _predict(model: PhaseNet, inputs: np.ndarray, device: str, batch: int = 64) -> np.ndarray:
-    out = [torch.sigmoid(model(torch.from_numpy(inputs[i : i + batch]).to(device))).float().cpu().numpy()
-           for i in range(0, len(inputs), batch)]
-    return np.concatenate(out)
 
 
 def dev_windows(data: str, seed: int, synthetic: dict, ncedc_path: str | None, jitter: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -77,7 +70,7 @@ def fit_arm_calibration(arm: Arm, model: PhaseNet, dev: tuple[np.ndarray, np.nda
     """The seismic benchmark's own fit (isotonic on the dev windows' predictions, default tolerance)."""
     from shapeloss.calibration import fit_calibration
 
-    return fit_calibration(_predict(model, dev[0], device), dev[1], method=arm.calibration)
+    return fit_calibration(predict(model, dev[0], device), dev[1], method=arm.calibration)
 
 
 def _cache_key(arm: Arm, set_key: dict, settings: dict) -> str:

@@ -8,10 +8,10 @@ import json
 from functools import partial
 from pathlib import Path
 
-import seismic_continuous_report as report
+from benchmarks import _continuous_report as report
 
 SYNTHETIC_3SEEDS = "seismic_continuous_synthetic_quick_3seeds.json"
-SYNTHETIC_ARMS = "seismic_continuous_synthetic_quick_arms_seed0.json"
+SYNTHETIC_ARMS = "seismic_continuous_synthetic_quick_arms_3seeds.json"
 NCEDC_JITTER = "seismic_continuous_ncedc_jitter_per_window_seed0.json"
 
 
@@ -57,6 +57,9 @@ DOCS = {
     "continuous-arms-headline": partial(headline, SYNTHETIC_ARMS),
     "continuous-arms-differences": partial(differences, SYNTHETIC_ARMS),
     "continuous-arms-provenance": partial(provenance, SYNTHETIC_ARMS),
+    "continuous-arms-transfer": partial(transfer, SYNTHETIC_ARMS),
+    "continuous-arms-truth-tight": partial(headline, SYNTHETIC_ARMS, catalogue="truth", tol="0.1s"),
+    "continuous-arms-truth-tight-differences": partial(differences, SYNTHETIC_ARMS, catalogue="truth", tol="0.1s"),
     "continuous-ncedc-test-truth": partial(measures, NCEDC_JITTER, records="ncedc", catalogue="truth"),
     "continuous-ncedc-test-differences": partial(differences, NCEDC_JITTER, catalogue="truth", records="ncedc"),
     "continuous-ncedc-provenance": partial(provenance, NCEDC_JITTER),

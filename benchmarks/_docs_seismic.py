@@ -1,7 +1,7 @@
 """Generated blocks of docs/seismic.md and README.md, from the seismic benchmark's result JSONs.
 
 Each function takes the results folder and returns the block's markdown; ``DOCS`` names them
-for ``benchmarks/docs_tables.py``. The per-run tables are ``seismic_table.table``; the rest
+for ``benchmarks/docs_tables.py``. The per-run tables are ``_seismic_summary.table``; the rest
 are sentences and small tables whose every number is read from a JSON field (named in the
 function's docstring), never typed.
 """
@@ -13,7 +13,9 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from seismic_table import bound, fmt, table
+
+from benchmarks._seismic_common import fmt
+from benchmarks._seismic_summary import bound, table
 
 PAPER_SCRATCH = "seismic_s_phase_synthetic_paper_scratch"
 PAPER_BRANCH = "seismic_s_phase_synthetic_paper_branch"

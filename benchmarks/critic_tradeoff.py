@@ -19,7 +19,6 @@ busy machine). Writes ``benchmarks/results/critic_tradeoff.json`` and
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -29,11 +28,15 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))  # the benchmark's modules, as benchmarks.<name>
 
-import seismic_s_phase as bench  # noqa: E402
-from _provenance import provenance  # noqa: E402
+from benchmarks._provenance import provenance  # noqa: E402
+from benchmarks._seismic_cli import parse_args  # noqa: E402
+from benchmarks._results import json_default, write_json  # noqa: E402
+from benchmarks._seismic_data import make_data  # noqa: E402
+from benchmarks._seismic_eval import evaluate  # noqa: E402
+from benchmarks._seismic_train import predict, train_arm  # noqa: E402
+from benchmarks._seismic_work import tradeoff_key  # noqa: E402
 
 from shapeloss import bootstrap_ratio  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
@@ -47,19 +50,6 @@ def _spec(critic: str, parser: argparse.ArgumentParser) -> tuple[str, int]:
     if not every.isdigit() or int(every) < 1:
         parser.error(f"--critics: expected PRESET or PRESET:K with an integer K >= 1, got {critic!r}")
     return preset, int(every)
-
-
-def _work_key(a: argparse.Namespace, seed: int, bench_args: argparse.Namespace) -> str:
-    """Arms are resumed only from a folder made with the same warm-up, settings and data generator."""
-    warmup = None
-    if a.warmup_checkpoint:
-        warmup = hashlib.sha256(Path(a.warmup_checkpoint[a.seeds.index(seed)]).read_bytes()).hexdigest()
-    keyed = {"warmup": warmup, "branch_at": a.branch_at, "critic_steps": a.critic_steps,
-             "eval_windows": a.eval_windows, "device": a.device}
-    synthetic = bench.keyed_synthetic_config(bench_args)
-    if synthetic != bench.LEGACY_SYNTHETIC_KEY:  # folders made before --synthetic existed stay valid
-        keyed["synthetic"] = synthetic
-    return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -81,7 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
     a = parse_checked(p, argv)
     if a.warmup_checkpoint and len(a.warmup_checkpoint) != len(a.seeds):
         p.error(f"--warmup-checkpoint: expected one per seed ({len(a.seeds)}), got {len(a.warmup_checkpoint)}")
-    command, commit, uncommitted = provenance(__file__, argv)
+    command, commit, uncommitted = provenance(__file__, argv, imports=("shapeloss/seismic",))
     a.threads = apply_threads(a.threads)
     out, figures = output_paths("critic_tradeoff", "critic_tradeoff.json", out=a.out, run_dir=a.run_dir, publish=a.publish,
                                 published=ROOT / "benchmarks" / "results" / "critic_tradeoff.json",
@@ -91,12 +81,13 @@ def main(argv: list[str] | None = None) -> dict:
     runs = []
     started = time.perf_counter()
     for seed in a.seeds:
-        args = bench.parse_args(["--seeds", str(seed), "--steps", str(until), "--branch-at", str(a.branch_at),
+        args = parse_args(["--seeds", str(seed), "--steps", str(until), "--branch-at", str(a.branch_at),
                                  "--device", a.device, "--threads", str(a.threads),
                                  "--eval-windows", str(a.eval_windows), "--synthetic", a.synthetic, "--no-figures"]
                                + ([] if a.progress is None else ["--progress" if a.progress else "--no-progress"]))
-        data, dev, ev = bench.make_data(args, seed)
-        work = Path(a.work_dir) / f"seed{seed}_{_work_key(a, seed, args)}"
+        data, dev, ev = make_data(args, seed)
+        warmup = a.warmup_checkpoint[a.seeds.index(seed)] if a.warmup_checkpoint else None
+        work = Path(a.work_dir) / f"seed{seed}_{tradeoff_key(args, warmup, a.critic_steps)}"
         work.mkdir(parents=True, exist_ok=True)
         if a.warmup_checkpoint:
             state = torch.load(a.warmup_checkpoint[a.seeds.index(seed)], map_location="cpu", weights_only=True)
@@ -104,17 +95,17 @@ def main(argv: list[str] | None = None) -> dict:
             if start["step"] != a.branch_at:
                 p.error(f"--warmup-checkpoint: expected a checkpoint at step {a.branch_at}, got step {start['step']}")
         else:
-            warm, _, _ = bench.train_arm(args, "warmup", None, seed, data, dev, work, a.branch_at)
+            warm, _, _ = train_arm(args, "warmup", None, seed, data, dev, work, a.branch_at)
             start = {"model": warm.model.state_dict(), "g_optimizer": warm.g_optimizer.state_dict(), "step": warm.step_count}
         arms = {}
         for critic in ["bce"] + a.critics:
             preset, d_every = _spec(critic, p)
             args.discriminator, args.d_every = (preset, d_every) if critic != "bce" else ("reference", 1)
             name = "bce" if critic == "bce" else f"{preset}{'' if d_every == 1 else f'_d{d_every}'}_shapeloss"
-            trainer, timing, _ = bench.train_arm(args, name, start, seed, data, dev, work, until)
-            pred = bench.predict(trainer.model, ev.inputs, a.device)
-            dev_pred = bench.predict(trainer.model, dev.inputs, a.device)
-            result = bench.evaluate(pred, dev_pred, ev, dev)
+            trainer, timing, _ = train_arm(args, name, start, seed, data, dev, work, until)
+            pred = predict(trainer.model, ev.inputs, a.device)
+            dev_pred = predict(trainer.model, dev.inputs, a.device)
+            result = evaluate(pred, dev_pred, ev, dev)
             arms[critic] = {"S": result["phases"]["S"]["effective"], "P": result["phases"]["P"]["effective"],
                             "S_band_share": result["phases"]["S"]["band_share"],
                             "S_median_height": result["phases"]["S"]["median_height"],
@@ -162,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict:
               "branch_at": a.branch_at, "critic_steps": a.critic_steps, "commit": commit, "uncommitted_files": uncommitted,
               "wall_seconds": time.perf_counter() - started, "summary": summary, "runs": runs}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(report, indent=1, default=bench._json_default))
+    write_json(a.out, report, indent=1, default=json_default)
 
     import matplotlib
 

@@ -15,14 +15,14 @@ device, which ``benchmarks/docs_tables.py`` turns into the page's table and sent
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _provenance import provenance  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmark's modules, as benchmarks.<name>
+from benchmarks._provenance import provenance  # noqa: E402
+from benchmarks._results import write_json  # noqa: E402
 
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
@@ -68,9 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
         "wall_seconds": time.perf_counter() - started,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=1, allow_nan=False))
-    tmp.replace(out)  # never a half-written result
+    write_json(out, result, indent=1, allow_nan=False)  # never a half-written result
     for r in result["simulation"] + result["simulation_skew"]:
         print(f"spread {r['spread_seconds']:g} s skew {r['skew']:g}: point-wise {r['pointwise']['height']:.3f} "
               f"at {r['pointwise']['position']:+.1f}, closed form {r['closed_form']['height']:.3f} "

@@ -27,20 +27,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmarks package, for the modules the renderers import
 import _docs_continuous  # noqa: E402
 import _docs_domains  # noqa: E402
 import _docs_ecg  # noqa: E402
 import _docs_perf  # noqa: E402
 import _docs_seismic  # noqa: E402
 import edges_report  # noqa: E402
-import seismic_baselines_report  # noqa: E402
+import _seismic_baselines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 
 Renderer = Callable[[Path], str]
 TABLES: dict[str, Renderer] = {**_docs_seismic.DOCS, **_docs_domains.DOCS, **_docs_ecg.DOCS, **_docs_perf.DOCS, **_docs_continuous.DOCS,
-                               edges_report.NAME: edges_report.render, **seismic_baselines_report.DOCS}
+                               edges_report.NAME: edges_report.render, edges_report.ARMS_NAME: edges_report.render_arms,
+                               **_seismic_baselines.DOCS}
 
 BLOCK = re.compile(r"<!-- generated: (?P<name>[\w.-]+) -->(?P<body>.*?)<!-- /generated: (?P=name) -->", re.S)
 OPENING = re.compile(r"<!-- (/?)generated: ([\w.-]+) -->")

@@ -5,11 +5,12 @@ threshold, a fixed threshold, a ranking, a position) is scored by one measure;
 for each, the table gives the best arm, ShapeLoss, the best rival that is not
 ShapeLoss, and the paired difference ShapeLoss - best rival over seeds (same
 initial weights per seed) with its 95 % Student-t interval. Rows where
-ShapeLoss loses come first. The per-seed files (one seed each, same settings)
+ShapeLoss loses come first. A second block gives every arm's figures on the
+same measures. The per-seed files (one seed each, same settings)
 are merged; a file with uncommitted changes or a settings mismatch is refused.
 
     python benchmarks/edges_report.py            # print the table
-    python benchmarks/edges_report.py --write    # refresh the generated block in docs/edges.md
+    python benchmarks/edges_report.py --write    # refresh the generated blocks in docs/edges.md
     python benchmarks/edges_report.py --check    # exit 1 if docs/edges.md has drifted
 """
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from edges_rivals import interval  # noqa: E402
 
 NAME = "edges-decision-table"
+ARMS_NAME = "edges-arms"
 DOC = ROOT / "docs" / "edges.md"
 RESULTS = ROOT / "benchmarks" / "results"
 FILES = {dim: [f"synthetic_edges_rivals_{dim}{part}_seed{s}.json" for part in ("", "_more") for s in (0, 1, 2)]
@@ -51,6 +53,12 @@ SITUATIONS = [
     ("1D: no stray or fat peaks (median Hausdorff to the true onset, samples)", "1d",
      ("tuned", "hausdorff_median"), False, ".1f"),
 ]
+# the short column names of the every-arm table, by measure
+COLUMNS = {("tuned", "faint", "f1"): "faint F1, tuned threshold", ("tuned", "faint", "average_precision"): "faint AP",
+           ("tuned", "faint", "hd95_median"): "faint HD95 (px)", ("faint", "effective_share"): "faint share >= 0.7",
+           ("tuned", "strong", "f1"): "strong F1, tuned threshold", ("labels", "effective"): "effective (of 500)",
+           ("tuned", "f1"): "F1, tuned threshold", ("tuned", "average_precision"): "AP",
+           ("tuned", "residual_std"): "residual std (samples)", ("tuned", "hausdorff_median"): "Hausdorff (samples)"}
 
 
 def load(paths: list[Path], key: str) -> dict | None:
@@ -168,9 +176,37 @@ def decision_table(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def arms_table(data: dict) -> str:
+    """Markdown: every arm (not only the best two) on every situation's measure, one table per dimension,
+    means over seeds with 95 % intervals; the arms in ``LABELS`` order."""
+    lines = []
+    for dim, merged in sorted(data.items()):
+        if merged is None:
+            continue
+        cols = [(s, path, spec) for s, d, path, _, spec in SITUATIONS if d == dim]
+        partial = partial_arms(merged)
+        lines += ["", f"| {dim.upper()} arm | " + " | ".join(COLUMNS[path] for _, path, _ in cols) + " |",
+                  "|---" * (len(cols) + 1) + "|"]
+        for arm in sorted(merged["per_seed"], key=lambda a: list(LABELS).index(a) if a in LABELS else len(LABELS)):
+            recs = merged["per_seed"][arm]
+            cells = [_fmt(interval([_get(recs[k], path) for k in sorted(recs)]), spec) for _, path, spec in cols]
+            name = LABELS.get(arm, arm) + (f" (seed(s) {', '.join(map(str, partial[arm]))} only)" if arm in partial else "")
+            lines.append(f"| {'**' + name + '**' if arm == 'shapeloss' else name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines[1:]) + "\n"
+
+
+def _data(results: Path = RESULTS) -> dict:
+    return {dim: load([Path(results) / n for n in names], f"edges_{dim}") for dim, names in FILES.items()}
+
+
 def render(results: Path = RESULTS) -> str:
     """The decision table from the result JSONs under ``results`` (the renderer of benchmarks/docs_tables.py)."""
-    return decision_table({dim: load([Path(results) / n for n in names], f"edges_{dim}") for dim, names in FILES.items()})
+    return decision_table(_data(results))
+
+
+def render_arms(results: Path = RESULTS) -> str:
+    """Every arm's figures from the result JSONs under ``results`` (a renderer of benchmarks/docs_tables.py)."""
+    return arms_table(_data(results))
 
 
 def replace_block(text: str, name: str, body: str) -> str:
@@ -187,12 +223,13 @@ def main(argv=None) -> int:
     p.add_argument("--write", action="store_true")
     p.add_argument("--check", action="store_true")
     args = p.parse_args(argv)
-    body = render()
+    blocks = {NAME: render(), ARMS_NAME: render_arms()}
     if not (args.write or args.check):
-        print(body)
+        print("\n".join(blocks.values()))
         return 0
-    text = DOC.read_text()
-    new = replace_block(text, NAME, body)
+    text = new = DOC.read_text()
+    for name, body in blocks.items():
+        new = replace_block(new, name, body)
     if args.check:
         return 0 if new == text else 1
     DOC.write_text(new)

@@ -37,14 +37,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _continuous_picking import Arm, dev_windows, fit_arm_calibration, load_picker, pick_set, stored_calibration  # noqa: E402
-from _continuous_scoring import TOLERANCES, score, verdict  # noqa: E402
-from _continuous_sets import SHIFTS, ncedc_sets, synthetic_set  # noqa: E402
-from _provenance import ROOT, provenance  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmark's modules, as benchmarks.<name>
+from benchmarks._continuous_picking import Arm, dev_windows, fit_arm_calibration, load_picker, pick_set, stored_calibration  # noqa: E402
+from benchmarks._continuous_scoring import TOLERANCES, score, verdict  # noqa: E402
+from benchmarks._continuous_sets import SHIFTS, ncedc_sets, synthetic_set  # noqa: E402
+from benchmarks._provenance import ROOT, provenance  # noqa: E402
+from benchmarks._results import write_json  # noqa: E402
 
 from shapeloss.runs import Progress, add_run_arguments, output_paths, parse_checked, threads_applied  # noqa: E402
 
@@ -177,7 +177,7 @@ def run(argv: list[str] | None = None) -> dict:
 
 def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     started = time.perf_counter()
-    command, commit, uncommitted = provenance(__file__, argv)
+    command, commit, uncommitted = provenance(__file__, argv, imports=("shapeloss/seismic",))
     load_start = list(os.getloadavg())
     arms = find_arms(args)
     names = [a.name for a in arms[args.seeds[0]]]
@@ -233,15 +233,14 @@ def _run(args: argparse.Namespace, argv: list[str] | None) -> dict:
     tag = args.data + ("_jitter_per_window" if args.label_jitter else "")
     out, folder = output_paths("seismic_continuous", f"seismic_continuous_{tag}.json", out=args.out, run_dir=args.run_dir,
                                publish=args.publish, published=ROOT / "benchmarks" / "results" / f"seismic_continuous_{tag}.json")
+    result["wall_seconds"] = time.perf_counter() - started
+    write_json(out, result, separators=(",", ":"))  # the scores first: a failed figure loses no result
     if not args.no_figures:
-        from _continuous_figures import figures
+        from benchmarks._continuous_figures import figures
 
         result["figures"] = figures(result, folder, out.stem)
-    result["wall_seconds"] = time.perf_counter() - started
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(result, separators=(",", ":")))
-    os.replace(tmp, out)
-    from seismic_continuous_report import summary_lines
+        write_json(out, result, separators=(",", ":"))
+    from benchmarks._continuous_report import summary_lines
 
     print("\n".join(summary_lines(result)))
     print(f"wrote {out} ({result['wall_seconds']:.0f} s)")

@@ -44,9 +44,9 @@ from torch import Tensor, nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _provenance import device_info, provenance  # noqa: E402
+from benchmarks._provenance import device_info, provenance  # noqa: E402
+from benchmarks._results import write_json  # noqa: E402
 
 from shapeloss import AdversarialTrainer, GlobalCritic, ShapeLoss, load_checkpoint, seed_everything  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> dict | None:
                           threads=args.threads)
     result.update(command=command, commit=commit, uncommitted_files=uncommitted, device="cpu",
                   environment=device_info("cpu"), threads=args.threads)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(out, result, indent=2, end="\n")
     print(json.dumps(result, indent=2))
     print(f"wrote {out}")
     return result

@@ -6,11 +6,12 @@
 
 Each configuration runs in its own process (so its peak memory is its own), with
 the same number of threads. Reported per configuration: seconds per training
-step (median over timed steps, through ``AdversarialTrainer.step``), windows per
-second, peak memory, generator forwards per step (must be 1), and the split of a
-step between generator forward, critic forward+backward, critic optimizer,
-generator loss forward (base + frozen critic), generator backward and generator
-optimizer. BCE-only and the default critic run once more with glibc's allocator told to keep
+step (median over timed steps, through ``AdversarialTrainer.step``, i.e. the shared
+``shapeloss.adversarial_step``), windows per second, peak memory, generator forwards per
+step (must be 1), and the split of a step between generator forward, critic
+forward+backward, critic optimizer, generator loss forward (base + frozen critic),
+generator backward and generator optimizer, timed inside the trainer's own steps through
+the step's phase hook (``trainer.step_ops.phase``). BCE-only and the default critic run once more with glibc's allocator told to keep
 freed memory (``MALLOC_KEEP``; Linux). Data: windows per second of each data source against
 the training it feeds. Picking: continuous annotation against SeisBench and the bare forward
 pass. Writes ``benchmarks/results/throughput*.json`` with the command.
@@ -26,6 +27,7 @@ import platform
 import statistics
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +39,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import device_info, provenance  # noqa: E402
 
-from shapeloss import AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
+from shapeloss import REFERENCE_WEIGHT, AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything, step_loader  # noqa: E402
+from shapeloss.adversarial_step import PHASES  # noqa: E402
 from shapeloss.functional import generator_adversarial_term  # noqa: E402
 from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 from shapeloss.seismic import PhaseNet, SyntheticBatches  # noqa: E402
@@ -64,7 +67,7 @@ def _build(preset: str | None, length: int, device: torch.device, d_every: int =
     seed_everything(0)
     net = PhaseNet()
     critic = build_discriminator(preset, 3, 3, length=length) if preset else None
-    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), critic, weight=4000.0, adversarial=preset is not None)
+    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), critic, weight=REFERENCE_WEIGHT, adversarial=preset is not None)
     adam = lambda p: torch.optim.Adam(p, lr=1e-3, betas=(0.0, 0.999))  # noqa: E731
     trainer = AdversarialTrainer(
         net, loss, adam(net.parameters()), adam(critic.parameters()) if critic is not None else None,
@@ -73,33 +76,27 @@ def _build(preset: str | None, length: int, device: torch.device, d_every: int =
     return trainer
 
 
-def _phase_split(trainer: AdversarialTrainer, batch, device: torch.device, repeats: int) -> dict[str, float]:
-    """Median seconds of each phase of one step, replaying the trainer's sequence."""
-    x, y = (t.to(device) for t in batch)
-    loss, model = trainer.loss, trainer.model
-    phases: dict[str, list[float]] = {k: [] for k in (
-        "generator_forward", "critic_forward_backward", "critic_optimizer",
-        "generator_loss_forward", "generator_backward", "generator_optimizer")}
+def _phase_split(trainer: AdversarialTrainer, batch, device: torch.device, repeats: int) -> tuple[dict[str, float], int]:
+    """Median seconds of each phase of the trainer's own step (``shapeloss.adversarial_step``),
+    timed through its phase hook over ``repeats`` real steps; also returns the steps run."""
+    phases: dict[str, list[float]] = {k: [] for k in PHASES}
 
-    def timed(name, fn):
+    @contextmanager
+    def timed(name: str):
         _sync(device)
         t0 = time.perf_counter()
-        out = fn()
+        yield
         _sync(device)
         phases[name].append(time.perf_counter() - t0)
-        return out
 
-    for _ in range(repeats):
-        logits = timed("generator_forward", lambda: model(x))
-        if loss.uses_discriminator:
-            trainer.d_optimizer.zero_grad(set_to_none=True)
-            timed("critic_forward_backward", lambda: loss.discriminator_loss(logits.detach(), y, x).backward())
-            timed("critic_optimizer", trainer.d_optimizer.step)
-        trainer.g_optimizer.zero_grad(set_to_none=True)
-        g = timed("generator_loss_forward", lambda: loss(logits, y, x))
-        timed("generator_backward", g.backward)
-        timed("generator_optimizer", trainer.g_optimizer.step)
-    return {k: statistics.median(v) for k, v in phases.items() if v}
+    before = trainer.step_count
+    trainer.step_ops.phase = timed
+    try:
+        for _ in range(repeats):
+            trainer.step(batch)
+    finally:
+        trainer.step_ops.phase = lambda name: nullcontext()
+    return {k: statistics.median(v) for k, v in phases.items() if v}, trainer.step_count - before
 
 
 def _critic_alone(trainer: AdversarialTrainer, batch, device: torch.device, repeats: int) -> float:
@@ -154,14 +151,14 @@ def run_config(preset: str | None, batch_size: int, steps: int, warmup: int, len
             twin_times.append(time.perf_counter() - t0)
             paired.append(times[-1] / twin_times[-1])
     forwards = (trainer.generator_forwards - forwards_before) / steps
-    split = _phase_split(trainer, batches[0], dev, repeats=max(2, steps // 2))
+    split, split_steps = _phase_split(trainer, batches[0], dev, repeats=max(2, steps // 2))
     critic = _critic_alone(trainer, batches[0], dev, repeats=max(2, steps // 2))
     step = statistics.median(times)
     return {
         "preset": preset or "bce_only", "batch_size": batch_size, "d_every": d_every,
         "seconds_per_step": step, "windows_per_second": batch_size / step,
         "step_times": times, "generator_forwards_per_step": forwards,
-        "peak_memory_mb": _peak_memory_mb(dev), "phase_seconds": split,
+        "peak_memory_mb": _peak_memory_mb(dev), "phase_seconds": split, "phase_split_steps": split_steps,
         "critic_own_passes_seconds": critic,
         "critic_parameters": sum(p.numel() for p in trainer.loss.parameters()),
         "paired_ratio_to_bce": statistics.median(paired) if paired else 1.0,
@@ -363,6 +360,25 @@ def picking_throughput(hours: float, overlap: int, threads: int, repeats: int = 
     return out
 
 
+def data_and_picking(args, rows: list[dict]) -> tuple[dict, dict | None]:
+    """Data sources against the BCE-only training they feed, and continuous picking."""
+    data = data_throughput(args.length, max(args.batch_sizes), repeats=2 if args.smoke else 10)
+    consumption = max((r["windows_per_second"] for r in rows if r.get("preset") == "bce_only"), default=None)
+    if consumption:
+        data["training_windows_per_second_bce"] = consumption
+        data["synthetic_over_training"] = data["synthetic_windows_per_second"] / consumption
+        for workers in (1, 2):
+            key = f"synthetic_loader_{workers}_workers_windows_per_second"
+            data[f"synthetic_loader_{workers}_workers_over_training"] = data[key] / consumption
+        if data.get("ncedc_windows_per_second"):
+            data["ncedc_over_training"] = data["ncedc_windows_per_second"] / consumption
+    data["other_domains"] = other_domains_throughput(max(args.batch_sizes), args.threads, repeats=2 if args.smoke else 10,
+                                                     small=args.smoke)
+    picking = picking_throughput(args.pick_hours, args.overlap, args.threads, repeats=2 if args.smoke else 5)
+
+    return data, picking
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 100])
@@ -377,6 +393,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-malloc-keep", dest="malloc_keep", action="store_false",
                         help="skip the BCE-only and compact steps rerun with glibc keeping freed memory (Linux)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one batch size, 2 steps")
+    parser.add_argument("--training-only", action="store_true",
+                        help="time the training steps only (the paired critic/BCE ratios), not the data sources or picking")
     add_run_arguments(parser, publish="benchmarks/results/throughput_<device>.json")
     args = parse_checked(parser, argv)
     args.threads = apply_threads(args.threads)
@@ -440,19 +458,10 @@ def main(argv: list[str] | None = None) -> dict:
                 row["critic_passes_in_step_seconds"] = in_step
                 row["bound_bce_plus_critic_in_step"] = base["seconds_per_step"] + in_step
                 row["within_bound_in_step"] = row["seconds_per_step"] <= row["bound_bce_plus_critic_in_step"] * 1.05
-    data = data_throughput(args.length, max(args.batch_sizes), repeats=2 if args.smoke else 10)
-    consumption = max((r["windows_per_second"] for r in rows if r.get("preset") == "bce_only"), default=None)
-    if consumption:
-        data["training_windows_per_second_bce"] = consumption
-        data["synthetic_over_training"] = data["synthetic_windows_per_second"] / consumption
-        for workers in (1, 2):
-            key = f"synthetic_loader_{workers}_workers_windows_per_second"
-            data[f"synthetic_loader_{workers}_workers_over_training"] = data[key] / consumption
-        if data.get("ncedc_windows_per_second"):
-            data["ncedc_over_training"] = data["ncedc_windows_per_second"] / consumption
-    data["other_domains"] = other_domains_throughput(max(args.batch_sizes), args.threads, repeats=2 if args.smoke else 10,
-                                                     small=args.smoke)
-    picking = picking_throughput(args.pick_hours, args.overlap, args.threads, repeats=2 if args.smoke else 5)
+    if args.training_only:
+        data, picking = {"note": "not measured (--training-only)"}, {"note": "not measured (--training-only)"}
+    else:
+        data, picking = data_and_picking(args, rows)
 
     command, commit, uncommitted = provenance(__file__, argv)
     result = {

@@ -8,7 +8,9 @@ real label looks like, and trains on ``(adv + weight * base) / (1 + weight)``.
 Public API::
 
     ShapeLoss / AdversarialShapeLoss    the loss wrapper (shapeloss.losses)
+    REFERENCE_WEIGHT                    lambda = 4000, the reference study's (ShapeLoss's default)
     AdversarialTrainer                  the two-optimizer helper (shapeloss.training)
+    adversarial_step                    the step it runs, shared with the Lightning module
     discriminators                      ReferenceCritic1d, GlobalCritic, PatchCritic, build_discriminator
     objectives                          Vanilla, LeastSquares, Hinge, Wasserstein, get_objective
     functional                          the pure functions behind the modules
@@ -27,7 +29,7 @@ from .calibration import Calibration, fit_calibration
 from .checkpoint import load_checkpoint, save_atomic
 from .data import step_loader
 from .discriminators import GlobalCritic, PatchCritic, ReferenceCritic1d, build_discriminator
-from .losses import AdversarialShapeLoss, ShapeLoss, ShapeLossParts
+from .losses import REFERENCE_WEIGHT, AdversarialShapeLoss, CriticResult, ShapeLoss, ShapeLossParts, ShapeLossResult
 from .nets import UNet1d, UNet2d, init_prior_bias, label_prior
 from .metrics import (
     SuppressionReport,
@@ -55,6 +57,9 @@ __all__ = [
     "ShapeLoss",
     "AdversarialShapeLoss",
     "ShapeLossParts",
+    "ShapeLossResult",
+    "CriticResult",
+    "REFERENCE_WEIGHT",
     "AdversarialTrainer",
     "ReferenceCritic1d",
     "GlobalCritic",

@@ -1,8 +1,9 @@
 """The trainer's guards: what it is given (optimizers, schedulers, callbacks) and what it computes (gradients, weights).
 
 Gradient and weight checks are one fused reduction each (``torch._foreach_norm``
-with the infinity norm, then one ``isfinite().all()``): a single host sync per
-check, whatever the number of parameters. The infinity norm (the largest
+with the infinity norm, then one ``isfinite().all()``): :func:`finite_flag` keeps the
+result on the device (no sync), :func:`all_finite` reads it (one host sync per check,
+whatever the number of parameters). The infinity norm (the largest
 magnitude) cannot overflow, so a finite gradient is never reported as non-finite.
 Names of the offending parameters are looked up only once a check has failed.
 """
@@ -18,21 +19,30 @@ from torch import Tensor, nn
 
 from .errors import InvalidArgumentError
 
-__all__ = ["all_finite", "nonfinite_names", "check_owns", "check_parts", "check_scheduler", "check_callbacks", "fingerprint"]
+__all__ = ["finite_flag", "all_finite", "nonfinite_names", "check_owns", "check_parts", "check_scheduler", "check_callbacks", "fingerprint"]
 
 
-def all_finite(tensors: Sequence[Tensor]) -> bool:
-    """Whether every tensor holds only finite values (one host sync)."""
+def finite_flag(tensors: Sequence[Tensor | None]) -> Tensor:
+    """A device bool: every tensor holds only finite values (no host sync).
+
+    Floating tensors go through one fused ``torch._foreach_norm`` with the infinity norm
+    (the largest magnitude cannot overflow, so a finite tensor is never reported).
+    """
     tensors = [t.detach() for t in tensors if t is not None]
     tensors = [t.coalesce().values() if t.is_sparse else t for t in tensors]  # sparse gradients (embeddings)
     tensors = [t for t in tensors if t.numel() > 0]
     if not tensors:
-        return True
+        return torch.ones((), dtype=torch.bool)
+    home = tensors[0].device  # a net split over devices: its flags meet on one
     if any(t.is_complex() or not t.is_floating_point() for t in tensors):
-        return all(bool(torch.isfinite(t).all()) for t in tensors)
+        return torch.stack([torch.isfinite(t).all().to(home) for t in tensors]).all()
     norms = torch._foreach_norm(tensors, float("inf"))
-    home = tensors[0].device  # a net split over devices: its norms meet on one
-    return bool(torch.isfinite(torch.stack([n.float().to(home) for n in norms])).all())
+    return torch.isfinite(torch.stack([n.float().to(home) for n in norms])).all()
+
+
+def all_finite(tensors: Sequence[Tensor | None]) -> bool:
+    """Whether every tensor holds only finite values (one host sync)."""
+    return bool(finite_flag(tensors))
 
 
 def nonfinite_names(named: Iterable[tuple[str, Tensor | None]], limit: int = 4) -> str:

@@ -122,9 +122,12 @@ class TrainerCheckpoints:
 
         Refused (:class:`CheckpointError`, nothing written) when a weight of
         the net or the critic is not finite, or when ``path`` is not a regular
-        file or a new name (see :func:`~shapeloss.save_atomic`).
+        file or a new name (see :func:`~shapeloss.save_atomic`). With the finiteness
+        checks kept on the device (``log_every > 1``) they are read first: a failure
+        since the last read raises :class:`~shapeloss.errors.NonFiniteLossError`.
         """
         target = check_checkpoint_path(path)
+        self.read_checks()  # finiteness checks kept on the device (log_every > 1) are read first
         self._check_weights_finite(Path(path))
         if self.logger is not None:
             self.logger.flush()

@@ -43,7 +43,8 @@ import torch
 
 from ._validation import check_finite, check_range, check_same_shape, check_tensor
 from .errors import InvalidArgumentError, ShapeMismatchError
-from .metrics import _local_maxima, _nearby
+from .peaks import _local_maxima
+from .suppression import _nearby
 
 __all__ = ["Calibration", "fit_calibration", "isotonic_fit", "METHODS"]
 

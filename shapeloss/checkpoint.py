@@ -4,7 +4,8 @@
 disk, and renames it over the target: a crash at any moment leaves either the
 old checkpoint or the new one, never half of one. The previous checkpoint is
 also kept as ``<name>.prev``. ``load_checkpoint`` uses
-``torch.load(weights_only=True)``, so a downloaded file cannot run code.
+``torch.load(weights_only=True)`` (through :func:`read_checkpoint`, the one reader of
+checkpoint files), so a downloaded file cannot run code.
 
 What may be at the target path: nothing, or a regular file. A directory, a
 device, a FIFO or a socket is refused (``CheckpointError``), never moved aside.
@@ -26,7 +27,7 @@ import torch
 
 from .errors import CheckpointError
 
-__all__ = ["save_atomic", "load_checkpoint", "check_checkpoint_path", "CHECKPOINT_FORMAT"]
+__all__ = ["save_atomic", "load_checkpoint", "read_checkpoint", "check_checkpoint_path", "CHECKPOINT_FORMAT"]
 
 CHECKPOINT_FORMAT = "shapeloss-checkpoint-v1"
 
@@ -177,27 +178,55 @@ def save_atomic(state: dict[str, Any], path: str | os.PathLike[str], keep_previo
     return path
 
 
+def read_checkpoint(
+    path: str | os.PathLike[str], map_location: str | torch.device | None = "cpu", argument: str = "path"
+) -> Any:
+    """Read any ``torch.save`` file with ``weights_only=True``: the one checkpoint reader.
+
+    :func:`load_checkpoint` (a trainer's checkpoint) and
+    :func:`shapeloss.seismic.cli.load_phasenet` (a trainer's, a Lightning module's or a plain
+    ``state_dict``) both read through it, so a missing or corrupt file gets one wording:
+    ``"<argument>: expected an existing checkpoint file, got ..."`` or
+    ``"<argument>: expected a readable checkpoint, got an unreadable file at '<path>' (...)"``.
+
+    Args:
+        path: the file.
+        map_location: as ``torch.load``.
+        argument: the name the messages give the path (``"path"``, or ``"model"`` for the
+            command line's ``--model``).
+
+    Returns:
+        What the file holds (a dict for every checkpoint shapeloss writes).
+
+    Raises:
+        CheckpointError: the file is missing, not a regular file, truncated, not a torch
+            file, or would need arbitrary code to load; the message names the file.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise CheckpointError(f"{argument}: expected a checkpoint file path, got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        what = file_kind(path.stat().st_mode) if path.exists() else "nothing (not found)"
+        raise CheckpointError(f"{argument}: expected an existing checkpoint file, got {what} at {str(path)!r}")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise CheckpointError(
+            f"{argument}: expected a readable checkpoint, got an unreadable file at {str(path)!r} "
+            f"({type(exc).__name__}: {str(exc)[:200]})"
+        ) from exc
+
+
 def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device | None = "cpu") -> dict[str, Any]:
     """Read a checkpoint written by :func:`save_atomic` (``weights_only=True``).
 
     Raises:
         CheckpointError: the file is missing, not a regular file, truncated,
             not a checkpoint, or would need arbitrary code to load; the message
-            names the file.
+            names the file (see :func:`read_checkpoint`).
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise CheckpointError(f"path: expected a checkpoint file path, got {type(path).__name__}")
-    path = Path(path)
-    if not path.is_file():
-        what = file_kind(path.stat().st_mode) if path.exists() else "nothing (not found)"
-        raise CheckpointError(f"path: expected an existing checkpoint file, got {what} at {str(path)!r}")
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise CheckpointError(
-            f"{path}: expected a readable shapeloss checkpoint, got an unreadable file ({type(exc).__name__}: {str(exc)[:200]})"
-        ) from exc
+    state = read_checkpoint(path, map_location)
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         got = state.get("format") if isinstance(state, dict) else type(state).__name__
-        raise CheckpointError(f"{path}: field 'format': expected {CHECKPOINT_FORMAT!r}, got {got!r}")
+        raise CheckpointError(f"path: field 'format': expected {CHECKPOINT_FORMAT!r}, got {got!r} in {str(path)!r}")
     return state

@@ -112,15 +112,19 @@ class _ConditionalCritic(nn.Module):
             joined = pool(joined, self.downsample, self.downsample, ceil_mode=True)
         return joined
 
+    def _set_inputs(self, label_channels: int, condition_channels: int, downsample: int) -> None:
+        """Check and keep what every critic's input side needs: the two channel counts and the pooling."""
+        self.label_channels = check_positive_int(label_channels, "label_channels")
+        self.condition_channels = check_positive_int(condition_channels, "condition_channels")
+        self.downsample = check_positive_int(downsample, "downsample")
+
     def _build_trunk(
         self, label_channels: int, condition_channels: int, dims: int, width: int, depth: int,
         kernel_size: int, stride: int, first_stride: int | None, norm: str, spectral_norm: bool,
         max_width: int, downsample: int,
     ) -> int:
         """Check the shared options, build ``self.features``; returns its output channels."""
-        self.downsample = check_positive_int(downsample, "downsample")
-        self.label_channels = check_positive_int(label_channels, "label_channels")
-        self.condition_channels = check_positive_int(condition_channels, "condition_channels")
+        self._set_inputs(label_channels, condition_channels, downsample)
         self.dims = _check_dims(dims)
         check_choice(norm, "norm", NORMS)
         self.features, channels = _trunk(
@@ -193,10 +197,8 @@ class ReferenceCritic1d(_ConditionalCritic):
         self, label_channels: int, condition_channels: int, length: int, width: int = 64, downsample: int = 1
     ) -> None:
         super().__init__()
-        self.label_channels = check_positive_int(label_channels, "label_channels")
-        self.condition_channels = check_positive_int(condition_channels, "condition_channels")
+        self._set_inputs(label_channels, condition_channels, downsample)
         self.length = check_positive_int(length, "length", minimum=8)
-        self.downsample = check_positive_int(downsample, "downsample")
         w = check_positive_int(width, "width")
         c = label_channels + condition_channels
         self.features = nn.Sequential(

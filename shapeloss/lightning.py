@@ -2,19 +2,21 @@
 
 :class:`ShapeLossModule` is a ``LightningModule`` with manual optimisation: each training
 step runs the generator once, updates the critic on the detached prediction, then updates
-the generator (as :class:`~shapeloss.AdversarialTrainer` does). Lightning then brings what
+the generator: :func:`shapeloss.adversarial_step.adversarial_step`, the step
+:class:`~shapeloss.AdversarialTrainer` runs, with Lightning's backward, clipping and
+optimizer steps. Lightning then brings what
 we do not reimplement: multi-GPU and multi-node data parallelism (``strategy="ddp"``),
 mixed precision, checkpoints holding both optimizers and both schedulers, loggers.
 
 Example::
 
     import lightning as L
-    from shapeloss import ShapeLoss
+    from shapeloss import REFERENCE_WEIGHT, ShapeLoss
     from shapeloss.discriminators import GlobalCritic
     from shapeloss.lightning import ShapeLossModule
     from shapeloss.seismic import PhaseNet
 
-    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), GlobalCritic(3, 3), weight=4000.0)
+    loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), GlobalCritic(3, 3), weight=REFERENCE_WEIGHT)
     module = ShapeLossModule(PhaseNet(), loss, lr=1e-3, d_lr=2e-4)
     L.Trainer(accelerator="gpu", devices=4, strategy="ddp", max_steps=20_000).fit(module, loader)
 
@@ -26,10 +28,10 @@ Requires the ``lightning`` extra: ``pip install 'shapeloss[lightning]'``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -39,7 +41,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("shapeloss.lightning needs PyTorch Lightning: pip install 'shapeloss[lightning]'") from exc
 
 from ._validation import check_positive_int, check_weight
-from .errors import NonFiniteLossError
+from .adversarial_step import DeferredGuard, NonFinite, StepGuard, StepOps, adversarial_step, step_metrics, unpack_batch
+from .errors import CheckpointError, InvalidArgumentError, NonFiniteInputError, NonFiniteLossError
 from .losses import ShapeLoss
 
 __all__ = ["ShapeLossModule", "TrackedSamples"]
@@ -61,17 +64,25 @@ class ShapeLossModule(L.LightningModule):
         d_optimizer: the same for the critic.
         g_scheduler: a factory ``optimizer -> LR scheduler`` stepped after every generator
             step (``None``: constant rate).
-        d_scheduler: the same for the critic, stepped after every critic update.
+        d_scheduler: the same for the critic, stepped once per batch on which the critic
+            was updated (every ``d_every``-th batch, once whatever ``d_steps``).
         d_steps: critic updates per generator update, each on the same detached prediction.
         d_every: update the critic on every k-th batch only.
         grad_clip: clip each net's gradient norm to this value (``None``: off).
+        check_every: the batch, the logits, the losses and the gradients are checked for
+            NaN/Inf on the device at every batch; the checks are read every ``check_every``
+            batches and before each checkpoint. ``1`` (default): read before each optimizer
+            step (a host sync per check), so a NaN stops training before it reaches the
+            weights; larger: no host sync between reads, and a NaN stops training at the next
+            read (:class:`~shapeloss.errors.NonFiniteLossError` naming the batch and the term).
 
     Batches are ``(inputs, target)`` (the condition is the input) or
     ``(inputs, target, condition)``, ``target`` shaped like the logits.
 
-    Logged every step (``self.log``, so any Lightning logger receives them): ``base``,
-    ``adversarial``, ``total``, and on critic steps ``discriminator``, ``real_score``,
-    ``fake_score`` (plus ``gradient_penalty`` / ``r1`` where used): the names
+    Logged every step as device tensors (``self.log``; Lightning reads them back at its own
+    ``log_every_n_steps``): ``base``, ``adversarial``, ``total``, and on critic steps
+    ``discriminator``, ``real_score``, ``fake_score`` (both scores from the critic's pass,
+    before its update; plus ``gradient_penalty`` / ``r1`` where used): the names
     :class:`~shapeloss.AdversarialTrainer` writes. Validation logs ``val_base``.
     """
 
@@ -89,12 +100,17 @@ class ShapeLossModule(L.LightningModule):
         d_steps: int = 1,
         d_every: int = 1,
         grad_clip: float | None = None,
+        check_every: int = 1,
     ) -> None:
         super().__init__()
         if not isinstance(generator, nn.Module):
             raise TypeError(f"generator: expected an nn.Module, got {type(generator).__name__}")
         if not isinstance(loss, ShapeLoss):
             raise TypeError(f"loss: expected a shapeloss.ShapeLoss, got {type(loss).__name__}")
+        if loss.reduction == "none":
+            raise InvalidArgumentError(
+                "loss.reduction: expected 'mean' or 'sum' (each step back-propagates one scalar), got 'none'"
+            )
         for name, factory in (("g_optimizer", g_optimizer), ("d_optimizer", d_optimizer),
                               ("g_scheduler", g_scheduler), ("d_scheduler", d_scheduler)):
             if factory is not None and not callable(factory):
@@ -108,6 +124,8 @@ class ShapeLossModule(L.LightningModule):
         self.d_steps = check_positive_int(d_steps, "d_steps")
         self.d_every = check_positive_int(d_every, "d_every")
         self.grad_clip = None if grad_clip is None else check_weight(grad_clip, "grad_clip", allow_inf=False)
+        self.check_every = check_positive_int(check_every, "check_every")
+        self._guard = DeferredGuard(self._fail) if self.check_every > 1 else StepGuard(self._fail)
         self.batches_seen = 0
         self.save_hyperparameters(ignore=["generator", "loss", "g_optimizer", "d_optimizer", "g_scheduler", "d_scheduler"])
 
@@ -153,63 +171,63 @@ class ShapeLossModule(L.LightningModule):
         return (next(it) if g_has else None), (next(it) if d_has else None)
 
     # -------------------------------------------------------------- training
-    @staticmethod
-    def _unpack(batch: Sequence[Tensor]) -> tuple[Tensor, Tensor, Tensor]:
-        if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
-            got = f"{type(batch).__name__} of length {len(batch)}" if isinstance(batch, (tuple, list)) else type(batch).__name__
-            raise TypeError(f"batch: expected (inputs, target) or (inputs, target, condition), got {got}")
-        inputs, target = batch[0], batch[1]
-        return inputs, target, batch[2] if len(batch) == 3 else inputs
-
-    def _check_finite(self, value: Tensor, term: str) -> None:
-        if not math.isfinite(float(value.detach())):
-            raise NonFiniteLossError(
-                f"step {self.batches_seen}: the {term} is not finite (value {float(value.detach())}); "
-                "stopped before the optimizer step"
+    def _fail(self, bad: NonFinite) -> None:
+        error = NonFiniteInputError if bad.what.startswith("batch ") else NonFiniteLossError
+        if self._guard.deferred:
+            raise error(
+                f"step {bad.step}: the {bad.what} is not finite (expected finite values, got NaN/Inf); found at the "
+                f"check after batch {self.batches_seen} (check_every={self.check_every}: the optimizers stepped on in "
+                "between, so the weights may not be finite); pass check_every=1 to stop before the optimizer step"
             )
+        raise error(
+            f"step {bad.step}: the {bad.what} is not finite (expected finite values, got {bad.detail()}); stopped before "
+            + ("the generator's optimizer step" if bad.critic_stepped else "any optimizer step")
+        )
 
-    def _step(self, loss: Tensor, optimizer: Any) -> None:
-        optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        if self.grad_clip is not None:
-            self.clip_gradients(optimizer, gradient_clip_val=self.grad_clip, gradient_clip_algorithm="norm")
-        optimizer.step()
+    def read_checks(self) -> None:
+        """Read the NaN/Inf checks kept on the device (``check_every > 1``; one host sync), raising on a failure."""
+        if self._guard.deferred:
+            self._guard.read()
+
+    def _clip(self, optimizer: Any, params: list[Tensor]) -> None:
+        self.clip_gradients(optimizer, gradient_clip_val=self.grad_clip, gradient_clip_algorithm="norm")
+
+    def _ops(self) -> StepOps:
+        # under float16 mixed precision Lightning's GradScaler handles Inf/NaN gradients itself
+        # (it skips that optimizer step and lowers the scale), as AdversarialTrainer's does
+        scaler = getattr(getattr(self.trainer, "precision_plugin", None), "scaler", None)
+        return StepOps(
+            backward=self.manual_backward,
+            optimizer_step=lambda optimizer: optimizer.step(),
+            guard=self._guard,
+            clip=self._clip if self.grad_clip is not None else None,
+            check_gradients=scaler is None,
+        )
 
     def training_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
-        inputs, target, condition = self._unpack(batch)
+        inputs, target, condition = unpack_batch(batch)
         optimizers = self.optimizers()
         optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
-        g_opt = optimizers[0]
         g_sched, d_sched = self._schedulers()
 
-        logits = self.generator(inputs)
         d_due = self._adversarial and self.batches_seen % self.d_every == 0
-        if d_due:
-            d_opt = optimizers[1]
-            for _ in range(self.d_steps):
-                d_loss = self.loss.discriminator_loss(logits.detach(), target, condition)
-                self._check_finite(d_loss, "discriminator loss")
-                self._step(d_loss, d_opt)
-            if d_sched is not None:
-                d_sched.step()
-
-        g_loss = self.loss(logits, target, condition)
-        self._check_finite(g_loss, "generator loss")
-        self._step(g_loss, g_opt)
+        self._guard.begin(self.batches_seen)
+        output = adversarial_step(
+            self.generator, self.loss, inputs, target, condition, optimizers[0],
+            optimizers[1] if d_due else None, self._ops(), critic_due=d_due, d_steps=self.d_steps,
+        )
+        if d_due and d_sched is not None:
+            d_sched.step()
         if g_sched is not None:
             g_sched.step()
         self.batches_seen += 1
-
-        values = self.loss.last.as_floats()
-        keys = ["base", "adversarial", "total"]
-        if d_due:
-            keys += ["discriminator", "real_score", "fake_score", "gradient_penalty", "r1"]
-        metrics = {k: values[k] for k in keys if k in values}
-        self.log_dict(metrics, on_step=True, on_epoch=False, prog_bar=False, batch_size=int(inputs.shape[0]))
-        return g_loss.detach()
+        if self.batches_seen % self.check_every == 0:
+            self.read_checks()
+        self.log_dict(step_metrics(output), on_step=True, on_epoch=False, prog_bar=False, batch_size=int(inputs.shape[0]))
+        return output.generator.total.detach()
 
     def validation_step(self, batch: Sequence[Tensor], batch_idx: int) -> Tensor:
-        inputs, target, _ = self._unpack(batch)
+        inputs, target, _ = unpack_batch(batch)
         base = self.loss.base_loss(self.generator(inputs), target)
         self.log("val_base", base, on_epoch=True, sync_dist=True, batch_size=int(inputs.shape[0]))
         return base
@@ -221,6 +239,7 @@ class ShapeLossModule(L.LightningModule):
 
     # ----------------------------------------------------------- checkpoints
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.read_checks()  # no checkpoint from a run whose deferred checks failed
         checkpoint["shapeloss_batches_seen"] = self.batches_seen
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -232,7 +251,7 @@ class TrackedSamples(L.Callback):
 
     The Lightning counterpart of :meth:`AdversarialTrainer.track` with the figure of
     :func:`shapeloss.loggers.tracked_figure`: each record is ``(batch, probabilities)``, kept in
-    :attr:`history`; the figure goes to a ``TensorBoardLogger`` (``add_figure``) or an
+    :attr:`history` and saved in Lightning's checkpoints (a resumed run continues it); the figure goes to a ``TensorBoardLogger`` (``add_figure``) or an
     ``MLFlowLogger`` (``log_figure``) on rank 0, and is skipped for other loggers.
 
     Args:
@@ -251,6 +270,19 @@ class TrackedSamples(L.Callback):
         self.every = check_positive_int(every, "every")
         self.labels, self.channel_names, self.tag = labels, channel_names, tag
         self.history: list[tuple[int, Any]] = []
+
+    def state_dict(self) -> dict[str, Any]:
+        """The recorded history, saved in Lightning's checkpoints: a resumed run continues it."""
+        return {"history": [(int(step), torch.from_numpy(np.ascontiguousarray(p))) for step, p in self.history]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        history = state_dict.get("history") or []
+        if not isinstance(history, list) or not all(
+            isinstance(e, (list, tuple)) and len(e) == 2 and isinstance(e[1], Tensor) for e in history
+        ):
+            raise CheckpointError("checkpoint callbacks TrackedSamples: expected 'history' as a list of (step, tensor), "
+                                  f"got {type(history).__name__}")
+        self.history = [(int(step), p.cpu().numpy()) for step, p in history]
 
     @torch.no_grad()
     def _record(self, trainer: Any, module: ShapeLossModule) -> None:

@@ -9,12 +9,13 @@ label looks like, and trains the net on
     (adv + weight * base) / (1 + weight)
 
 ("shape-then-align": the critic shapes the peak, the base loss aligns it).
-Reference: arXiv:2511.06731, where ``weight = 4000`` with BCE on PhaseNet raised
+Reference: arXiv:2511.06731, where ``weight = 4000`` (:data:`REFERENCE_WEIGHT`) with BCE on PhaseNet raised
 effective S-wave detections by 64%.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,34 +33,84 @@ from ._validation import (
     check_tensor,
     check_weight,
 )
+from .activations import ACTIVATIONS, _softmax_over_channels, resolve_activation  # noqa: F401 (re-exported)
 from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 from .objectives import AdversarialObjective, get_objective
 
-__all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossParts", "resolve_activation"]
+__all__ = ["ShapeLoss", "AdversarialShapeLoss", "ShapeLossResult", "CriticResult", "ShapeLossParts",
+           "resolve_activation", "REFERENCE_WEIGHT"]
 
-ACTIVATIONS = ("sigmoid", "softmax")
-
-
-def resolve_activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
-    """``"sigmoid"`` (independent channels), ``"softmax"`` (over dim 1) or a callable."""
-    if callable(activation):
-        return activation
-    check_choice(activation, "activation", ACTIVATIONS)
-    if activation == "sigmoid":
-        return torch.sigmoid
-    return _softmax_over_channels
+#: lambda of the reference study (arXiv:2511.06731, BCE on PhaseNet): the default ``weight``.
+REFERENCE_WEIGHT = 4000.0
 
 
-def _softmax_over_channels(logits: Tensor) -> Tensor:
-    return torch.softmax(logits, dim=1)
+@dataclass(frozen=True)
+class ShapeLossResult:
+    """The generator's side of one :class:`ShapeLoss` call, as a value.
+
+    Returned by :meth:`ShapeLoss.generator_terms`. Every tensor stays on its device: reading
+    one (``float()``, ``.item()``) is a host sync, left to whoever logs it.
+
+    Attributes:
+        total: the generator loss ``(adv + weight * base) / (1 + weight)``, carrying the
+            gradient; a scalar, or ``(B,)`` with ``reduction="none"``.
+        base: the base loss, detached, reduced as ``total``.
+        adversarial: the adversarial term, detached (``None`` when the critic is off).
+        fake_score: the frozen critic's mean raw score of the prediction in this pass
+            (``None`` when the critic is off).
+    """
+
+    total: Tensor
+    base: Tensor
+    adversarial: Tensor | None = None
+    fake_score: Tensor | None = None
+
+    def metrics(self) -> dict[str, Tensor]:
+        """``base``, ``adversarial``, ``total``: detached tensors, by the names the trainer logs."""
+        out = {"base": self.base}
+        if self.adversarial is not None:
+            out["adversarial"] = self.adversarial
+        out["total"] = self.total.detach()
+        return out
+
+
+@dataclass(frozen=True)
+class CriticResult:
+    """The critic's side of one :class:`ShapeLoss` call, as a value.
+
+    Returned by :meth:`ShapeLoss.discriminator_terms`. ``real_score`` and ``fake_score``
+    come from the same pass (the critic's, before its update): mean raw scores of the
+    labels and of the detached prediction.
+
+    Attributes:
+        total: the critic's loss (penalties included), carrying the critic's gradient.
+        real_score, fake_score: mean raw scores of this pass, detached.
+        gradient_penalty, r1: the penalties, detached, where used (else ``None``).
+    """
+
+    total: Tensor
+    real_score: Tensor
+    fake_score: Tensor
+    gradient_penalty: Tensor | None = None
+    r1: Tensor | None = None
+
+    def metrics(self) -> dict[str, Tensor]:
+        """``discriminator``, ``real_score``, ``fake_score`` (and the penalties used): detached tensors."""
+        out = {"discriminator": self.total.detach(), "real_score": self.real_score, "fake_score": self.fake_score}
+        if self.gradient_penalty is not None:
+            out["gradient_penalty"] = self.gradient_penalty
+        if self.r1 is not None:
+            out["r1"] = self.r1
+        return out
 
 
 @dataclass
 class ShapeLossParts:
-    """The terms of the last call, detached (no recomputation needed to log them).
+    """The terms of the last ``loss(...)`` / ``loss.discriminator_loss(...)`` call, detached.
 
-    Tensors stay on their device until :meth:`as_floats` is called, so logging
-    every N steps costs one host sync every N steps.
+    Kept for compatibility (``loss.last``): new code reads the values returned by
+    :meth:`ShapeLoss.generator_terms` and :meth:`ShapeLoss.discriminator_terms`. Tensors stay
+    on their device until :meth:`as_floats` is called (one host read per term).
     """
 
     base: Tensor | None = None
@@ -84,6 +135,17 @@ class ShapeLossParts:
         out.update({k: float(v) for k, v in self.extra.items()})
         return out
 
+    def remember_generator(self, result: ShapeLossResult) -> None:
+        """Hold the generator's terms (the critic's, computed first, stay next to them)."""
+        self.base, self.adversarial, self.total = result.base, result.adversarial, result.total.detach()
+        self.fake_score = result.fake_score
+
+    def remember_critic(self, result: CriticResult) -> None:
+        """Hold the critic's terms; its fake score is kept apart as ``extra["d_fake_score"]``."""
+        self.discriminator, self.real_score = result.total.detach(), result.real_score
+        self.extra = {k: v for k, v in (("gradient_penalty", result.gradient_penalty), ("r1", result.r1)) if v is not None}
+        self.extra["d_fake_score"] = result.fake_score
+
 
 class ShapeLoss(nn.Module):
     """Adversarial shape loss around any base loss, for 1D or 2D segmentation nets.
@@ -96,7 +158,7 @@ class ShapeLoss(nn.Module):
             it moves with ``.to()`` and is saved in ``state_dict()``.
         weight: lambda, the weight of the base loss in
             ``(adv + weight * base) / (1 + weight)``. ``float('inf')`` gives the
-            base loss exactly. Default 4000, the reference study's value.
+            base loss exactly. Default :data:`REFERENCE_WEIGHT` (4000), the reference study's value.
         objective: ``"vanilla"`` (non-saturating, default), ``"least_squares"``,
             ``"hinge"``, ``"wasserstein"`` or an :class:`AdversarialObjective`.
         activation: maps logits to the labels' scale before the critic sees
@@ -108,13 +170,21 @@ class ShapeLoss(nn.Module):
             objectives that need it (``"wasserstein"``).
         r1_weight: weight of the R1 penalty on real samples (0 = off).
         validate: check shapes, finiteness and target range on every call.
-            Each check costs a host sync; turn off once a pipeline is trusted.
+            The finiteness and range checks read values back to the host (a sync each);
+            turn off once a pipeline is trusted.
+        reduction: ``"mean"`` (default: a scalar, the base loss reducing itself as in
+            version 0.1), ``"none"`` (one loss per sample, shape ``(B,)``) or ``"sum"``
+            (of the per-sample losses). With ``"none"``/``"sum"`` the base loss must keep
+            the batch (e.g. ``BCEWithLogitsLoss(reduction="none")``: per element, averaged
+            per sample) and the objective's losses take ``reduction`` (the built-in ones do).
+            The mean of ``"none"`` equals ``"mean"`` (the property tests check it).
 
     Numbers may be Python or numpy scalars (``np.float32(100.0)``). What the critic sees
     (probabilities, labels, condition) is cast to the dtype of the critic's parameters, so
     half-precision logits work with a float32 critic; a critic on another device than the
     logits raises :class:`~shapeloss.errors.InvalidArgumentError` naming both. The base loss
-    must return a scalar tensor (``reduction="mean"`` or ``"sum"``) that carries the logits'
+    must return a scalar tensor (``reduction="mean"`` or ``"sum"``; per sample or per element
+    with ``ShapeLoss(reduction="none")``/``"sum"``) that carries the logits'
     gradient when one is wanted, and the critic one
     floating-point tensor of scores ``(B, *)`` (not a tuple with features). With
     ``activation="softmax"`` the logits need at least two channels.
@@ -134,19 +204,23 @@ class ShapeLoss(nn.Module):
         >>> logits, target, x = torch.randn(4, 1, 64), torch.rand(4, 1, 64), torch.randn(4, 1, 64)
         >>> g = loss(logits, target, x)                      # generator loss, no grad into D
         >>> d = loss.discriminator_loss(logits, target, x)   # critic loss, no grad into the net
+        >>> parts = loss.generator_terms(logits, target, x)  # the same, with its terms as a value
+        >>> sorted(parts.metrics())
+        ['adversarial', 'base', 'total']
     """
 
     def __init__(
         self,
         base_loss: Callable[[Tensor, Tensor], Tensor],
         discriminator: nn.Module | None,
-        weight: float = 4000.0,
+        weight: float = REFERENCE_WEIGHT,
         objective: str | AdversarialObjective = "vanilla",
         activation: str | Callable[[Tensor], Tensor] = "sigmoid",
         adversarial: bool = True,
         gp_weight: float = 10.0,
         r1_weight: float = 0.0,
         validate: bool = True,
+        reduction: str = "mean",
     ) -> None:
         super().__init__()
         if not callable(base_loss):
@@ -165,6 +239,14 @@ class ShapeLoss(nn.Module):
         self.gp_weight = check_weight(gp_weight, "gp_weight", allow_inf=False)
         self.r1_weight = check_weight(r1_weight, "r1_weight", allow_inf=False)
         self.validate = check_bool(validate, "validate")
+        self.reduction = Fn.check_reduction(reduction)
+        if self.reduction != "mean":
+            for method in ("discriminator_loss", "generator_loss"):
+                if "reduction" not in inspect.signature(getattr(self.objective, method)).parameters:
+                    raise InvalidArgumentError(
+                        f"objective: expected an objective whose {method} takes reduction= (for "
+                        f"reduction={self.reduction!r}), got {type(self.objective).__name__} without it"
+                    )
         self.last = ShapeLossParts()
 
     @property
@@ -234,7 +316,19 @@ class ShapeLoss(nn.Module):
         """The generator loss ``(adv + weight * base) / (1 + weight)``.
 
         No gradient reaches the discriminator's parameters from this call.
-        ``condition`` may be omitted when the critic is off.
+        ``condition`` may be omitted when the critic is off. The terms go to
+        :attr:`last` (compatibility); :meth:`generator_terms` returns them instead.
+        """
+        result = self.generator_terms(logits, target, condition)
+        # update in place: the critic's terms of this step (computed first) stay next to the generator's
+        self.last.remember_generator(result)
+        return result.total
+
+    def generator_terms(self, logits: Tensor, target: Tensor, condition: Tensor | None = None) -> ShapeLossResult:
+        """The generator loss and its terms, as a :class:`ShapeLossResult` (nothing is stored).
+
+        Same checks, value and gradient as calling the loss; no gradient reaches the
+        discriminator's parameters.
         """
         self._check_softmax(logits, self.uses_discriminator)
         self._check(logits, target, condition)
@@ -247,21 +341,23 @@ class ShapeLoss(nn.Module):
             weight=self.weight,
             generator_loss=self.objective.generator_loss,
             activation=self._activation,
+            reduction=self.reduction,
         )
-        # update in place: the critic's terms of this step (computed first by
-        # the training helper) stay next to the generator's
-        self.last.base = parts["base"]
-        self.last.adversarial = parts.get("adversarial")
-        self.last.total = total.detach()
-        self.last.fake_score = parts.get("fake_score")
-        return total
+        return ShapeLossResult(total, parts["base"], parts.get("adversarial"), parts.get("fake_score"))
 
     def discriminator_loss(self, logits: Tensor, target: Tensor, condition: Tensor) -> Tensor:
         """The critic's loss: real ``(target, condition)`` vs fake ``(activation(logits).detach(), condition)``.
 
         No gradient reaches the generator from this call. Adds the gradient
         penalty (objectives that need it) and the R1 penalty (``r1_weight > 0``).
+        The terms go to :attr:`last` (compatibility); :meth:`discriminator_terms` returns them.
         """
+        result = self.discriminator_terms(logits, target, condition)
+        self.last.remember_critic(result)
+        return result.total
+
+    def discriminator_terms(self, logits: Tensor, target: Tensor, condition: Tensor) -> CriticResult:
+        """The critic's loss and its terms, as a :class:`CriticResult` (nothing is stored)."""
         if self.discriminator is None:
             raise TypeError("discriminator: expected an nn.Module to compute discriminator_loss, got None")
         self._check_softmax(logits, True)
@@ -275,18 +371,15 @@ class ShapeLoss(nn.Module):
             discriminator_loss=self.objective.discriminator_loss,
             gp_weight=self.gp_weight if self.objective.needs_gradient_penalty else 0.0,
             r1_weight=self.r1_weight,
+            reduction=self.reduction,
         )
-        self.last.discriminator = parts["discriminator"]
-        self.last.real_score = parts["real_score"]
-        self.last.extra = {k: v for k, v in parts.items() if k in ("gradient_penalty", "r1")}
-        # the fake score of the critic's own step, kept apart from the generator's
-        self.last.extra["d_fake_score"] = parts["fake_score"]
-        return loss
+        return CriticResult(loss, parts["real_score"], parts["fake_score"], parts.get("gradient_penalty"), parts.get("r1"))
 
     def extra_repr(self) -> str:
         return (
             f"weight={self.weight}, objective={self.objective.name!r}, "
             f"activation={self.activation_name!r}, adversarial={self.adversarial}"
+            + ("" if self.reduction == "mean" else f", reduction={self.reduction!r}")
         )
 
 

@@ -5,6 +5,10 @@ An objective pairs a discriminator loss with a generator loss (formulas in
 Pass one to :class:`shapeloss.ShapeLoss` by name (``"vanilla"``,
 ``"least_squares"``, ``"hinge"``, ``"wasserstein"``) or as an instance; a
 custom objective subclasses :class:`AdversarialObjective`.
+
+Both losses take ``reduction`` (``"mean"``, the default, ``"sum"`` or ``"none"``: one
+value per sample, shape ``(B,)``), as :mod:`shapeloss.functional` documents. A custom
+objective whose methods lack ``reduction`` still works with ``ShapeLoss(reduction="mean")``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class AdversarialObjective:
-    """Base class: override :meth:`discriminator_loss` and :meth:`generator_loss`.
+    """Base class: override :meth:`discriminator_loss` and :meth:`generator_loss`
+    (each with a ``reduction="mean"`` keyword, to serve ``ShapeLoss(reduction="none")``).
 
     Attributes:
         name: the registry name.
@@ -45,10 +50,12 @@ class AdversarialObjective:
     needs_gradient_penalty: bool = False
     bounded_scores: bool = False
 
-    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        """The critic's loss on raw scores ``(B, *)``: a scalar, or per sample ``(B,)`` with ``"none"``."""
         raise NotImplementedError
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
+    def generator_loss(self, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        """The generator's adversarial loss on the critic's scores of its prediction ``(B, *)``."""
         raise NotImplementedError
 
 
@@ -59,11 +66,11 @@ class Vanilla(AdversarialObjective):
     name: str = "vanilla"
     bounded_scores: bool = True
 
-    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-        return Fn.vanilla_discriminator_loss(real_scores, fake_scores)
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.vanilla_discriminator_loss(real_scores, fake_scores, reduction)
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
-        return Fn.vanilla_generator_loss(fake_scores)
+    def generator_loss(self, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.vanilla_generator_loss(fake_scores, reduction)
 
 
 @dataclass(frozen=True)
@@ -73,11 +80,11 @@ class LeastSquares(AdversarialObjective):
     name: str = "least_squares"
     bounded_scores: bool = True
 
-    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-        return Fn.least_squares_discriminator_loss(real_scores, fake_scores)
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.least_squares_discriminator_loss(real_scores, fake_scores, reduction)
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
-        return Fn.least_squares_generator_loss(fake_scores)
+    def generator_loss(self, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.least_squares_generator_loss(fake_scores, reduction)
 
 
 @dataclass(frozen=True)
@@ -86,11 +93,11 @@ class Hinge(AdversarialObjective):
 
     name: str = "hinge"
 
-    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-        return Fn.hinge_discriminator_loss(real_scores, fake_scores)
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.hinge_discriminator_loss(real_scores, fake_scores, reduction)
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
-        return Fn.hinge_generator_loss(fake_scores)
+    def generator_loss(self, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.hinge_generator_loss(fake_scores, reduction)
 
 
 @dataclass(frozen=True)
@@ -100,11 +107,11 @@ class Wasserstein(AdversarialObjective):
     name: str = "wasserstein"
     needs_gradient_penalty: bool = True
 
-    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-        return Fn.wasserstein_discriminator_loss(real_scores, fake_scores)
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.wasserstein_discriminator_loss(real_scores, fake_scores, reduction)
 
-    def generator_loss(self, fake_scores: Tensor) -> Tensor:
-        return Fn.wasserstein_generator_loss(fake_scores)
+    def generator_loss(self, fake_scores: Tensor, reduction: str = "mean") -> Tensor:
+        return Fn.wasserstein_generator_loss(fake_scores, reduction)
 
 
 OBJECTIVES: dict[str, type[AdversarialObjective]] = {

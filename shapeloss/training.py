@@ -2,9 +2,10 @@
 
 One :meth:`AdversarialTrainer.step` = one discriminator update, then one
 generator update, with the generator's forward pass computed ONCE and reused
-(detached) for the critic. This is where optimizer steps happen: the loss
-itself never steps anything, so mixed precision, gradient accumulation and
-other engines (Lightning, DDP) stay possible.
+(detached) for the critic: :func:`shapeloss.adversarial_step.adversarial_step`, the
+step the Lightning module and the throughput benchmark run too. This is where
+optimizer steps happen: the loss itself never steps anything, so mixed precision,
+gradient accumulation and other engines (Lightning, DDP) stay possible.
 
 Reliability built in:
 
@@ -12,7 +13,9 @@ Reliability built in:
   message naming the step, the term and what is intact (or, with
   ``on_nonfinite="skip"``, the batch is skipped and counted, and a run of
   ``max_consecutive_skips`` skips in a row stops it) before the optimizer
-  concerned steps;
+  concerned steps. With ``log_every > 1`` and ``on_nonfinite="raise"`` the checks
+  stay on the device and are read at log steps (and before every checkpoint): no
+  host sync between log steps, and a NaN stops the run at the next read;
 * the optimizers must own exactly the net's and the critic's trainable parameters;
 * checkpoints hold both nets, both optimizers, schedulers, scaler, counters,
   every RNG state and the tracked predictions, are written atomically, only
@@ -26,7 +29,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
@@ -37,11 +39,23 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ._guards import all_finite, check_callbacks, check_parts, check_scheduler, fingerprint, nonfinite_names
+from ._guards import check_callbacks, check_parts, check_scheduler
+from ._tracking import TrackedPredictions
+from ._trainer_nonfinite import NonFinitePolicy
 from ._trainer_checkpoints import TrainerCheckpoints
 from ._validation import check_choice, check_positive_int, check_weight
+from .adversarial_step import (
+    DeferredGuard,
+    SkipBatch,
+    StepGuard,
+    StepOps,
+    adversarial_step,
+    metrics_to_floats,
+    step_metrics,
+    unpack_batch,
+)
 from .checkpoint import check_checkpoint_path
-from .errors import InvalidArgumentError, NonFiniteInputError, NonFiniteLossError
+from .errors import InvalidArgumentError
 from .losses import ShapeLoss
 from .monitoring import DivergenceWatch, MetricsLogger
 
@@ -63,7 +77,7 @@ def _progress(total: int, initial: int, enabled: bool | None) -> Any:
     return tqdm(total=total, initial=initial, dynamic_ncols=True, leave=False, unit="step")
 
 
-class AdversarialTrainer(TrainerCheckpoints):
+class AdversarialTrainer(NonFinitePolicy, TrackedPredictions, TrainerCheckpoints):
     """Trains a segmentation net with a :class:`~shapeloss.ShapeLoss` and two optimizers.
 
     Args:
@@ -76,25 +90,43 @@ class AdversarialTrainer(TrainerCheckpoints):
         d_every: update the critic on every k-th step only (cheaper).
         grad_clip: clip each net's gradient norm to this value (``None``: off).
         amp: mixed precision: float16 + ``GradScaler`` on CUDA, bfloat16 on CPU.
-        g_scheduler / d_scheduler: learning-rate schedulers, stepped every step.
+        g_scheduler: learning-rate scheduler of the generator, stepped after every
+            generator update (every step that is not skipped).
+        d_scheduler: the critic's, stepped once after each step on which the critic
+            was updated (every ``d_every``-th step, once whatever ``d_steps``).
         device: where to train; the model and loss are moved there.
-        log_path: ``.csv`` or ``.jsonl`` file receiving one row per step.
-        callbacks: callables ``(trainer, metrics)`` run after every step.
+        log_path: ``.csv`` or ``.jsonl`` file receiving one row per log step.
+        log_every: metrics are read back to the host (floats), logged, kept in
+            :attr:`metrics` and returned by :meth:`step` every ``log_every`` steps; on
+            the steps between, :meth:`step` returns ``{"step": ...}`` only and reads
+            nothing from the device. With ``on_nonfinite="raise"`` the finiteness checks
+            are then read at log steps too (see below); ``1`` (default): every step.
+        callbacks: callables ``(trainer, metrics)`` run after every step (with the
+            short ``{"step": ...}`` between log steps).
         checkpoint_path: where :meth:`fit` writes checkpoints.
         checkpoint_every: write a checkpoint every N steps (and at the end of fit).
         on_nonfinite: ``"raise"`` (default) or ``"skip"``: skip a batch whose
             inputs, outputs, losses or gradients are not finite, counting it in
-            ``trainer.skipped``.
+            ``trainer.skipped``. Skipping needs each check read before its optimizer
+            steps (a host sync per check), so ``"skip"`` checks every step whatever
+            ``log_every``; ``"raise"`` with ``log_every > 1`` keeps the checks on the
+            device and reads them at log steps and before each checkpoint (no
+            checkpoint is ever written from non-finite weights).
         max_consecutive_skips: under ``"skip"``, stop with
             :class:`NonFiniteLossError` when more than this many batches in a
             row have been skipped (the message says whether the data source returned
             the same bad batch each time). ``fit`` can therefore never loop for ever.
         progress: show a tqdm progress bar (``None``: only on a terminal).
-        divergence_window: steps the divergence watch looks at (0 = off).
+        divergence_window: steps the divergence watch looks at (0 = off); it sees the
+            critic steps that are log steps.
         max_metrics: how many per-step metric rows stay in memory.
 
     Batches are ``(inputs, target)`` (the condition is the input) or
     ``(inputs, target, condition)``, with ``target`` shaped like the logits.
+
+    :attr:`step_ops` is the :class:`~shapeloss.adversarial_step.StepOps` the step runs
+    with; its ``phase`` hook (a context-manager factory called with each phase's name)
+    lets a profiler time the phases of the real step.
     """
 
     def __init__(
@@ -120,6 +152,7 @@ class AdversarialTrainer(TrainerCheckpoints):
         divergence_window: int = 200,
         max_metrics: int = 100_000,
         max_consecutive_skips: int = 50,
+        log_every: int = 1,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
@@ -127,6 +160,10 @@ class AdversarialTrainer(TrainerCheckpoints):
             raise TypeError(f"loss: expected a shapeloss.ShapeLoss, got {type(loss).__name__}")
         if not isinstance(g_optimizer, torch.optim.Optimizer):
             raise TypeError(f"g_optimizer: expected a torch.optim.Optimizer, got {type(g_optimizer).__name__}")
+        if loss.reduction == "none":
+            raise InvalidArgumentError(
+                "loss.reduction: expected 'mean' or 'sum' (the trainer back-propagates one scalar per step), got 'none'"
+            )
         if loss.uses_discriminator and not isinstance(d_optimizer, torch.optim.Optimizer):
             raise TypeError(
                 f"d_optimizer: expected a torch.optim.Optimizer for the critic (the loss is adversarial), "
@@ -178,6 +215,19 @@ class AdversarialTrainer(TrainerCheckpoints):
         self.amp = amp
         self._amp_dtype = torch.float16 if self.device.type == "cuda" else torch.bfloat16
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and self.device.type == "cuda")
+        self.log_every = check_positive_int(log_every, "log_every")
+        deferred = self.log_every > 1 and self.on_nonfinite == "raise"
+        self._guard = DeferredGuard(self._fail) if deferred else StepGuard(self._fail)
+        self.step_ops = StepOps(
+            backward=lambda value: self.scaler.scale(value).backward(),
+            optimizer_step=self.scaler.step,
+            guard=self._guard,
+            clip=self._clip if self.grad_clip is not None else None,
+            autocast=self._autocast,
+            # with the float16 GradScaler (CUDA + amp) an Inf/NaN gradient is the scaler's
+            # business: it skips that optimizer step and lowers the scale
+            check_gradients=not self.scaler.is_enabled(),
+        )
 
         self.step_count = 0
         self.skipped = 0
@@ -193,184 +243,71 @@ class AdversarialTrainer(TrainerCheckpoints):
         self._resumed_from: int | None = None
 
     # ----------------------------------------------------------------- batches
-    def _unpack(self, batch: Batch) -> tuple[Tensor, Tensor, Tensor]:
-        if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
-            got = f"{type(batch).__name__} of length {len(batch)}" if isinstance(batch, (tuple, list)) else type(batch).__name__
-            raise TypeError(f"batch: expected (inputs, target) or (inputs, target, condition), got {got}")
-        for name, t in zip(("inputs", "target", "condition"), batch):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"batch {name}: expected a torch.Tensor, got {type(t).__name__}")
-        inputs, target = batch[0], batch[1]
-        condition = batch[2] if len(batch) == 3 else inputs
-        nb = self.device.type == "cuda"
-        return (
-            inputs.to(self.device, non_blocking=nb),
-            target.to(self.device, non_blocking=nb),
-            condition.to(self.device, non_blocking=nb),
-        )
-
     def _autocast(self) -> Any:
         if not self.amp:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self._amp_dtype)
 
-    def _intact(self) -> str:
-        """What a stop at this point leaves intact, in words (failure path only: it checks the weights)."""
-        if getattr(self, "_critic_stepped", False):
-            words = ["the critic has already taken its step(s) on this batch"]
-        else:
-            words = ["no optimizer has stepped on this batch"]
-        net_ok = all_finite(list(self.model.parameters()))
-        words.append(f"the net's weights are those after step {self.step_count}"
-                     + ("" if net_ok else " and are NOT finite (an optimizer step made them so: check the learning rate)"))
-        critic = self.loss.discriminator
-        if critic is not None and self.d_optimizer is not None:
-            critic_ok = all_finite(list(critic.parameters()))
-            words.append("the critic's weights are " + ("finite" if critic_ok else "NOT finite (check its learning rate)"))
-        if self._last_checkpoint is None:
-            words.append("no checkpoint has been written by this trainer yet")
-        else:
-            words.append(f"the last checkpoint ({self._last_checkpoint[0]}, step {self._last_checkpoint[1]}) is intact")
-        return "; ".join(words)
-
-    def _nonfinite(self, what: str, detail: str) -> bool:
-        """Raise, or return True (skip) under on_nonfinite='skip'."""
-        if self.on_nonfinite == "skip":
-            return True
-        raise NonFiniteLossError(
-            f"step {self.step_count}: the {what} is not finite (expected finite values, got {detail}); stopped before "
-            + ("the generator's optimizer step" if getattr(self, "_critic_stepped", False) else "any optimizer step")
-            + f": {self._intact()}. Pass on_nonfinite='skip' to skip such batches."
-        )
-
-    def _backward_step(self, loss: Tensor, optimizer: torch.optim.Optimizer, module: nn.Module, what: str) -> bool:
-        """Backward, check the gradients (one fused reduction), clip, step; False: skip the batch.
-
-        With the float16 ``GradScaler`` (CUDA + amp) an Inf/NaN gradient is the
-        scaler's business: it skips that optimizer step and lowers the scale.
-        """
-        self.scaler.scale(loss).backward()
-        params = [p for p in module.parameters() if p.grad is not None]
-        if not self.scaler.is_enabled() and not all_finite([p.grad for p in params]):
-            names = nonfinite_names((n, p.grad) for n, p in module.named_parameters())
-            if self._nonfinite(f"{what} gradient", f"NaN/Inf in the gradient of {names}"):
-                return False
-        if self.grad_clip is not None:
-            self.scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
-        self.scaler.step(optimizer)
-        return True
+    def _clip(self, optimizer: torch.optim.Optimizer, params: list[Tensor]) -> None:
+        self.scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
 
     # -------------------------------------------------------------------- step
     def step(self, batch: Batch) -> dict[str, float]:
         """One critic update (if due), then one generator update.
 
         Returns:
-            The step's metrics (``step``, ``base``, ``adversarial``, ``total``,
-            ``discriminator``, ``real_score``, ``fake_score`` where computed,
-            ``skipped`` = 1.0 when the batch was skipped).
+            On log steps (every ``log_every``-th), the step's metrics as floats: ``step``,
+            ``base``, ``adversarial``, ``total``, and on critic steps ``discriminator``,
+            ``real_score`` and ``fake_score`` (both from the critic's pass on this batch,
+            before its update; with ``d_steps > 1``, its last pass), ``gradient_penalty``
+            / ``r1`` where used; ``{"step", "skipped": 1.0}`` when the batch was skipped;
+            ``{"step"}`` alone on the steps between log steps (nothing read from the device).
         """
         self._critic_stepped = False
-        inputs, target, condition = self._unpack(batch)
-        for name, t in (("inputs", inputs), ("target", target), ("condition", condition)):
-            if not bool(torch.isfinite(t).all()):
-                if self.on_nonfinite == "skip":
-                    return self._finish_skipped(f"non-finite batch {name}", (inputs, target, condition))
-                raise NonFiniteInputError(
-                    f"batch {name} at step {self.step_count}: expected finite values, got "
-                    f"{int((~torch.isfinite(t)).sum())} NaN/Inf value(s); pass on_nonfinite='skip' to skip such batches"
-                )
+        inputs, target, condition = unpack_batch(batch, self.device)
+        self._guard.begin(self.step_count)
         self.model.train()
         self.loss.train()
-        with self._autocast():
-            logits = self.model(inputs)
+        d_due = self.loss.uses_discriminator and self.step_count % self.d_every == 0
+        try:
+            output = adversarial_step(
+                self.model, self.loss, inputs, target, condition, self.g_optimizer, self.d_optimizer, self.step_ops,
+                critic_due=d_due, d_steps=self.d_steps, upcast=self.amp,
+            )
+        except SkipBatch as skip:
+            if not skip.reason.startswith("non-finite batch"):
+                self.generator_forwards += 1  # the generator ran before the check that failed
+            return self._finish_skipped(skip.reason, (inputs, target, condition))
         self.generator_forwards += 1
-        logits = logits.float() if self.amp else logits
-        if not bool(torch.isfinite(logits).all()):
-            if self._nonfinite("generator output (logits)", "NaN/Inf in the network's output"):
-                return self._finish_skipped("non-finite logits", (inputs, target, condition))
-
-        adversarial = self.loss.uses_discriminator
-        d_due = adversarial and self.step_count % self.d_every == 0
-        if d_due:
-            assert self.d_optimizer is not None and self.loss.discriminator is not None
-            for _ in range(self.d_steps):
-                self.d_optimizer.zero_grad(set_to_none=True)
-                with self._autocast():
-                    d_loss = self.loss.discriminator_loss(logits.detach(), target, condition)
-                if not math.isfinite(float(d_loss.detach())):
-                    if self._nonfinite("discriminator loss", f"{float(d_loss.detach())}"):
-                        return self._finish_skipped("non-finite discriminator loss", (inputs, target, condition))
-                if not self._backward_step(d_loss, self.d_optimizer, self.loss.discriminator, "critic's"):
-                    return self._finish_skipped("non-finite critic gradient", (inputs, target, condition))
-                self._critic_stepped = True
-
-        self.g_optimizer.zero_grad(set_to_none=True)
-        with self._autocast():
-            g_loss = self.loss(logits, target, condition)
-        parts = self.loss.last
-        for term, value in (("base loss", parts.base), ("adversarial loss", parts.adversarial), ("generator loss", g_loss.detach())):
-            if value is not None and not math.isfinite(float(value)):
-                if self._nonfinite(term, f"{float(value)}"):
-                    return self._finish_skipped(f"non-finite {term}", (inputs, target, condition))
-        if not self._backward_step(g_loss, self.g_optimizer, self.model, "generator's"):
-            return self._finish_skipped("non-finite generator gradient", (inputs, target, condition))
         self.scaler.update()
         for sched in (self.g_scheduler, self.d_scheduler if d_due else None):
             if sched is not None:
                 sched.step()
 
         self.step_count += 1
-        metrics = {"step": float(self.step_count)}
-        values = parts.as_floats()
-        for key in ("base", "adversarial", "total"):
-            if key in values:
-                metrics[key] = values[key]
-        if d_due:
-            for key in ("discriminator", "real_score", "fake_score"):
-                if key in values:
-                    metrics[key] = values[key]
-            metrics.update({k: values[k] for k in ("gradient_penalty", "r1") if k in values})
-            if self.watch is not None:
-                self._watch(values)
+        if self.step_count % self.log_every:
+            return self._finish({"step": float(self.step_count)}, logged=False)
+        self.read_checks()
+        metrics = {"step": float(self.step_count), **metrics_to_floats(step_metrics(output))}
+        if d_due and self.watch is not None:
+            self._watch(metrics)
         return self._finish(metrics)
 
     def _watch(self, values: dict[str, float]) -> None:
         bounded = self.loss.objective.bounded_scores
-        real, fake = values.get("real_score", 0.0), values.get("d_fake_score", 0.0)
+        real, fake = values.get("real_score", 0.0), values.get("fake_score", 0.0)  # the critic's pass
         if bounded and self.loss.objective.name == "vanilla":
             real, fake = 1 / (1 + math.exp(-max(min(real, 50), -50))), 1 / (1 + math.exp(-max(min(fake, 50), -50)))
         assert self.watch is not None
         self.watch.update(real, fake, values.get("discriminator", 0.0), bounded, self.step_count)
 
-    def _finish_skipped(self, reason: str, batch: Sequence[Tensor]) -> dict[str, float]:
-        self.skipped += 1
-        self._consecutive_skips += 1
-        self._skip_prints.append(fingerprint(batch))
-        warnings.warn(f"step {self.step_count}: skipped a batch ({reason}); {self.skipped} skipped so far", RuntimeWarning, stacklevel=3)
-        for opt in (self.g_optimizer, self.d_optimizer):
-            if opt is not None:
-                opt.zero_grad(set_to_none=True)
-        if self._consecutive_skips > self.max_consecutive_skips:
-            n = self._consecutive_skips
-            same = len(set(self._skip_prints)) == 1
-            source = (
-                f"the data source returned the same bad batch all {n} times (a data source that repeats "
-                "a batch it cannot move past: check how it advances)" if same and n > 1
-                else f"{len(set(self._skip_prints))} different bad batches"
-            )
-            raise NonFiniteLossError(
-                f"max_consecutive_skips: expected at most {self.max_consecutive_skips} batch(es) in a row to be "
-                f"skipped, got {n} in a row at step {self.step_count} ({source}; last reason: {reason}). "
-                f"Training stopped: {self._intact()}."
-            )
-        return {"step": float(self.step_count), "skipped": 1.0}
-
-    def _finish(self, metrics: dict[str, float]) -> dict[str, float]:
+    def _finish(self, metrics: dict[str, float], logged: bool = True) -> dict[str, float]:
         self._consecutive_skips = 0
         self._skip_prints.clear()
-        self.metrics.append(metrics)
-        if self.logger is not None:
+        if logged:
+            self.metrics.append(metrics)
+        if logged and self.logger is not None:
             if self._resumed_from is not None:  # drop the log rows of steps the checkpoint does not hold
                 self.logger.open(after_step=self._resumed_from)
                 self._resumed_from = None
@@ -380,44 +317,6 @@ class AdversarialTrainer(TrainerCheckpoints):
         for callback in self.callbacks:
             callback(self, metrics)
         return metrics
-
-    # ---------------------------------------------------------------- tracking
-    def track(self, inputs: Tensor, every: int = 100) -> None:
-        """Record the predictions (after the loss's activation) on fixed ``inputs``.
-
-        Every ``every`` steps, ``(step, probabilities as numpy (B, C, *))`` is
-        appended to :attr:`history`, in eval mode and without gradients (no RNG
-        is consumed, so tracking never changes a run). The history keeps at most
-        ``max_history`` entries: when full, every other entry is dropped and
-        the interval doubles, so it always spans the whole run. The history is
-        saved in checkpoints: a resumed trainer continues it (call ``track``
-        again after loading; the grown interval is kept).
-        """
-        if not isinstance(inputs, Tensor):
-            raise TypeError(f"inputs: expected a torch.Tensor, got {type(inputs).__name__}")
-        every = check_positive_int(every, "every")
-        self._tracked = (inputs.detach().to(self.device), None)
-        # a resumed trainer keeps the interval its history had grown to
-        self._track_every = self._track_every if self.history and self._track_every else every
-        if self.step_count == 0:
-            self._record_tracked()
-
-    @torch.no_grad()
-    def predict(self, inputs: Tensor) -> Tensor:
-        """Probabilities for ``inputs`` in eval mode (the model's mode is restored)."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            return self.loss.activation(self.model(inputs.to(self.device)).float())
-        finally:
-            self.model.train(was_training)
-
-    def _record_tracked(self) -> None:
-        assert self._tracked is not None
-        self.history.append((self.step_count, self.predict(self._tracked[0]).cpu().numpy()))
-        if len(self.history) > self.max_history:
-            self.history = self.history[::2]
-            self._track_every *= 2
 
     # --------------------------------------------------------------------- fit
     def _batches(self, data: Iterable[Batch] | Callable[[int], Batch]) -> Iterator[Batch]:
@@ -474,6 +373,7 @@ class AdversarialTrainer(TrainerCheckpoints):
                     and self.step_count % self.checkpoint_every == 0
                 ):
                     self.save_checkpoint(self.checkpoint_path)
+            self.read_checks()  # the steps after the last log step are checked too
             if self.checkpoint_path is not None:
                 self.save_checkpoint(self.checkpoint_path)
         finally:

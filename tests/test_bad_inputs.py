@@ -10,8 +10,8 @@ table in prose; add a row there when you add one here.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,17 +40,10 @@ from shapeloss.errors import (
 )
 from shapeloss.nets import UNet1d, UNet2d, init_prior_bias, label_prior
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bad_input_cases import Case, CliCase, assert_named_error, run_cli, unique_ids, write_bytes  # noqa: E402
+
 NAN, INF = float("nan"), float("inf")
-
-
-@dataclass(frozen=True)
-class Case:
-    """One bad call: ``call(tmp_path)`` must raise ``error`` naming ``argument``."""
-
-    id: str
-    call: Callable[[Path], object]
-    error: type[Exception]
-    argument: str
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,12 +117,6 @@ def read_npz(**fields: object) -> Callable[[Path], object]:
     from shapeloss.seismic import read_phasenet_npz
 
     return lambda tmp: read_phasenet_npz(write_npz(tmp, **fields))
-
-
-def write_bytes(tmp: Path, name: str, data: bytes) -> Path:
-    path = tmp / name
-    path.write_bytes(data)
-    return path
 
 
 def checkpoint_of_another_model(tmp: Path) -> object:
@@ -568,22 +555,13 @@ ALL_CASES = CASES + _diagnostics_cases() + _seismic_cases() + _edges_cases() + _
 
 
 def test_case_ids_are_unique():
-    ids = [c.id for c in ALL_CASES]
-    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    unique_ids(ALL_CASES)
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
 def test_bad_input_raises_a_named_error(case: Case, tmp_path: Path):
-    with pytest.raises(Exception) as caught:
-        case.call(tmp_path)
-    error = caught.value
-    assert isinstance(error, case.error), f"{case.id}: raised {type(error).__name__}: {error}"
     # our own types, or the built-in TypeError / FileNotFoundError users already catch
-    assert isinstance(error, (ShapeLossError, TypeError, FileNotFoundError)), type(error)
-    message = str(error)
-    assert case.argument in message, f"{case.id}: {case.argument!r} not named in {message!r}"
-    assert "expected" in message and "got" in message, f"{case.id}: message without expected/got: {message!r}"
-    assert message.index("expected") < message.rindex("got"), message
+    assert_named_error(case, tmp_path, allowed=(ShapeLossError, TypeError, FileNotFoundError))
 
 
 # --------------------------------------------------------------------------- skipping bad records
@@ -640,16 +618,6 @@ def test_ludb_skip_leaves_out_bad_records_with_one_warning(tmp_path: Path):
 # --------------------------------------------------------------------------- command lines
 
 
-@dataclass(frozen=True)
-class CliCase:
-    """``main(argv)`` must exit with status 2 and say ``says`` on stderr, without a traceback."""
-
-    id: str
-    program: str
-    argv: Callable[[Path], list[str]]
-    says: str
-
-
 CLI_CASES = [
     CliCase("cli-no-command", "shapeloss", lambda t: [], "required"),
     CliCase("cli-unknown-command", "shapeloss", lambda t: ["frobnicate"], "invalid choice"),
@@ -669,15 +637,7 @@ CLI_CASES = [
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
 def test_command_line_bad_input_exits_2_with_a_message(case: CliCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    if case.program == "shapeloss":
-        from shapeloss.cli import main
-    else:
-        from shapeloss.diagnostics.__main__ import main
-    try:
-        status = main(case.argv(tmp_path))
-    except SystemExit as exit:  # argparse's own usage errors
-        status = exit.code
-    err = capsys.readouterr().err
+    status, err = run_cli(case, tmp_path, capsys)
     assert status == 2, (status, err)
     assert case.says in err, err
     assert "Traceback" not in err

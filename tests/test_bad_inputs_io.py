@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,43 +38,16 @@ from shapeloss.errors import (
     InvalidArgumentError,
     NonFiniteInputError,
     OutOfDomainError,
-    ShapeLossError,
     ShapeMismatchError,
 )
 from shapeloss.objectives import Vanilla
 from shapeloss.seismic import gaussian_labels, load_phasenet_folder, synthetic_record
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bad_input_cases import Accepts, Case, CliCase, assert_named_error, run_cli, unique_ids  # noqa: E402
+
 NAN, INF = float("nan"), float("inf")
 L = 16
-
-
-@dataclass(frozen=True)
-class Case:
-    """``call(tmp_path)`` must raise ``error`` naming ``argument``."""
-
-    id: str
-    call: Callable[[Path], object]
-    error: type[Exception]
-    argument: str
-
-
-@dataclass(frozen=True)
-class Accepts:
-    """``call(tmp_path)`` must return without error, and ``check(result)`` must hold."""
-
-    id: str
-    call: Callable[[Path], object]
-    check: Callable[[object], bool]
-
-
-@dataclass(frozen=True)
-class CliCase:
-    """``main(argv)`` exits 2 before any work, one ``error:`` line per entry of ``says``."""
-
-    id: str
-    program: str
-    argv: Callable[[Path], list[str]]
-    says: tuple[str, ...]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -341,6 +314,9 @@ CASES: list[Case | Accepts] = [
     Case("loss-base-returns-float", lambda t: g_call(loss_with(base=lambda x, y: 0.5)), TypeError, "base_loss"),
     Case("loss-base-returns-numpy", lambda t: g_call(loss_with(base=lambda x, y: np.float64(0.5))), TypeError, "base_loss"),
     Case("loss-base-only-reduction-none", lambda t: g_call(loss_with(base=nn.MSELoss(reduction="none"), weight=INF)), ShapeMismatchError, "base_loss"),
+    Case("loss-reduction-unknown", lambda t: loss_with(reduction="avg"), InvalidArgumentError, "reduction"),
+    Case("loss-reduction-none-scalar-base", lambda t: g_call(loss_with(reduction="none")), ShapeMismatchError, "base_loss"),
+    Case("functional-reduction-unknown", lambda t: Fn.hinge_generator_loss(rand(2, 1), reduction="batch"), InvalidArgumentError, "reduction"),
     Case("loss-base-detached", lambda t: loss_with(base=lambda x, y: nn.functional.mse_loss(x.detach(), y))(rand(2, 1, L).requires_grad_(True), rand(2, 1, L), rand(2, 1, L)), InvalidArgumentError, "base_loss"),
     Accepts("loss-base-detached-no-grad", lambda t: _no_grad_call(), lambda g: finite(g)),
     Case("loss-softmax-one-channel", lambda t: g_call(loss_with(activation="softmax")), ShapeMismatchError, "logits"),
@@ -550,7 +526,7 @@ ALL_IDS = [c.id for c in CASES] + [c.id for c in CLI_CASES]
 
 
 def test_case_ids_are_unique():
-    assert len(ALL_IDS) == len(set(ALL_IDS)), sorted({i for i in ALL_IDS if ALL_IDS.count(i) > 1})
+    unique_ids([*CASES, *CLI_CASES])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -559,15 +535,7 @@ def test_round_2_case(case: Case | Accepts, tmp_path: Path):
         result = case.call(tmp_path)
         assert case.check(result), f"{case.id}: unexpected result {result!r}"
         return
-    with pytest.raises(Exception) as caught:
-        case.call(tmp_path)
-    error = caught.value
-    assert isinstance(error, case.error), f"{case.id}: raised {type(error).__name__}: {error}"
-    assert isinstance(error, (ShapeLossError, TypeError)), type(error)
-    message = str(error)
-    assert case.argument in message, f"{case.id}: {case.argument!r} not named in {message!r}"
-    assert "expected" in message and "got" in message, f"{case.id}: message without expected/got: {message!r}"
-    assert message.index("expected") < message.rindex("got"), message
+    assert_named_error(case, tmp_path)
 
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
@@ -578,15 +546,7 @@ def test_round_2_command_line(case: CliCase, tmp_path: Path, capsys: pytest.Capt
         raise AssertionError("the command started work before validating its options")
 
     monkeypatch.setattr(subprocess, "call", no_work)  # how `shapeloss bench` starts a script
-    if case.program == "shapeloss":
-        from shapeloss.cli import main
-    else:
-        from shapeloss.diagnostics.__main__ import main
-    try:
-        status = main(case.argv(tmp_path))
-    except SystemExit as exit:
-        status = exit.code
-    err = capsys.readouterr().err
+    status, err = run_cli(case, tmp_path, capsys)
     assert status == 2, (status, err)
     assert "Traceback" not in err
     lines = [ln for ln in err.splitlines() if ln.startswith("error:")]

@@ -17,7 +17,6 @@ import stat
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
@@ -26,30 +25,15 @@ import torch
 from torch import Tensor, nn
 
 from shapeloss import AdversarialTrainer, GlobalCritic, ShapeLoss, load_checkpoint, save_atomic, seed_everything
-from shapeloss.errors import CheckpointError, InvalidArgumentError, NonFiniteLossError, ShapeLossError
+from shapeloss.errors import CheckpointError, InvalidArgumentError, NonFiniteLossError
 from shapeloss.training import MetricsLogger
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bad_input_cases import Case, Check, assert_named_error, unique_ids  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 L = 16
 NAN = float("nan")
-
-
-@dataclass(frozen=True)
-class Case:
-    """``call(tmp_path)`` must raise ``error`` (or warn it, for a Warning) naming ``argument``."""
-
-    id: str
-    call: Callable[[Path], object]
-    error: type[BaseException]
-    argument: str
-
-
-@dataclass(frozen=True)
-class Check:
-    """``call(tmp_path)`` does something hostile and asserts the right outcome."""
-
-    id: str
-    call: Callable[[Path], None]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -209,6 +193,12 @@ def g_opt_foreign_param(tmp: Path) -> object:
 def model_all_frozen(tmp: Path) -> object:
     m, c = net().requires_grad_(False), critic()
     return AdversarialTrainer(m, ShapeLoss(nn.BCEWithLogitsLoss(), c), torch.optim.Adam(m.parameters()), torch.optim.Adam(c.parameters()))
+
+
+def per_sample_loss(tmp: Path) -> object:
+    m, c = net(), critic()
+    loss = ShapeLoss(nn.BCEWithLogitsLoss(reduction="none"), c, reduction="none")
+    return AdversarialTrainer(m, loss, torch.optim.Adam(m.parameters()), torch.optim.Adam(c.parameters()))
 
 
 def critic_all_frozen(tmp: Path) -> object:
@@ -390,6 +380,8 @@ CASES = [
     Case("trainer-scheduler-not-scheduler", lambda t: make(g_scheduler=0.5), TypeError, "g_scheduler"),
     Case("trainer-d-scheduler-without-d-optimizer", d_scheduler_without_d_optimizer, InvalidArgumentError, "d_scheduler"),
     Case("trainer-max-consecutive-skips-zero", lambda t: make(max_consecutive_skips=0), InvalidArgumentError, "max_consecutive_skips"),
+    Case("trainer-log-every-zero", lambda t: make(log_every=0), InvalidArgumentError, "log_every"),
+    Case("trainer-loss-reduction-none", per_sample_loss, InvalidArgumentError, "loss.reduction"),
     Case("trainer-log-path-directory", lambda t: make(log_path=(t / "log.csv").mkdir() or t / "log.csv"), InvalidArgumentError, "log_path"),
     Case("trainer-log-path-not-a-path", lambda t: make(log_path=3), TypeError, "log_path"),
     Case("trainer-log-path-is-checkpoint-path", lambda t: make(log_path=t / "run.csv", checkpoint_path=t / "run.csv"), InvalidArgumentError, "log_path"),
@@ -723,29 +715,12 @@ CHECKS = [
 
 
 def test_ids_are_unique():
-    ids = [c.id for c in [*CASES, *CHECKS]]
-    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    unique_ids([*CASES, *CHECKS])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_raises_a_named_error(case: Case, tmp_path: Path):
-    if issubclass(case.error, Warning):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            case.call(tmp_path)
-        found = [w for w in caught if issubclass(w.category, case.error)]
-        assert found, f"{case.id}: no {case.error.__name__} among {[str(w.message) for w in caught]}"
-        message = str(found[-1].message)
-    else:
-        with pytest.raises(Exception) as raised:
-            case.call(tmp_path)
-        error = raised.value
-        assert isinstance(error, case.error), f"{case.id}: raised {type(error).__name__}: {error}"
-        assert isinstance(error, (ShapeLossError, TypeError)), type(error)
-        message = str(error)
-    assert case.argument in message, f"{case.id}: {case.argument!r} not named in {message!r}"
-    assert "expected" in message and "got" in message, f"{case.id}: message without expected/got: {message!r}"
-    assert message.index("expected") < message.rindex("got"), message
+    assert_named_error(case, tmp_path)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])

@@ -127,3 +127,63 @@ def test_light_preset_is_small():
     reference = build_discriminator("reference", 3, 3, length=3001)
     count = lambda m: sum(q.numel() for q in m.parameters())  # noqa: E731
     assert count(light) < count(reference) / 5
+
+
+# Parameter counts of the presets for 3 label and 3 condition channels at length 3001. The
+# reference is recomputed from the study's layout below; the others pin today's presets.
+PRESET_PARAMETERS = {"compact": 9633, "global": 304033, "light": 13649, "patch": 74529, "reference": 139137}
+
+
+def test_preset_parameter_counts():
+    count = lambda m: sum(q.numel() for q in m.parameters())  # noqa: E731
+    got = {name: count(build_discriminator(name, 3, 3, length=3001)) for name in PRESETS}
+    assert got == PRESET_PARAMETERS
+    # the study's critic, by hand: three convolutions with BatchNorm, one linear score over 376 positions
+    convs = (6 * 11 + 1) * 64 + (64 * 11 + 1) * 64 + (64 * 5 + 1) * 128
+    assert PRESET_PARAMETERS["reference"] == convs + 2 * (64 + 64 + 128) + 128 * 376 + 1
+
+
+@pytest.mark.parametrize("depth, kernel, stride", [(2, 7, 2), (3, 5, 2), (1, 9, 3)])
+def test_patch_critic_receptive_field(depth, kernel, stride):
+    """One patch score depends on exactly its receptive field: 1 + (k - 1) * (1 + s + ... + s^(depth - 1)) + (k - 1) * s^depth."""
+    torch.manual_seed(0)
+    d = PatchCritic(1, 1, width=4, depth=depth, kernel_size=kernel, stride=stride, norm="none").double().eval()
+    length = 600
+    label = torch.rand(1, 1, length, dtype=torch.float64, requires_grad=True)
+    cond = torch.randn(1, 1, length, dtype=torch.float64)
+    out = d(label, cond)
+    centre = out.shape[-1] // 2
+    out[0, 0, centre].backward()
+    support = torch.nonzero(label.grad[0, 0]).flatten()
+    expected = 1 + (kernel - 1) * sum(stride**i for i in range(depth)) + (kernel - 1) * stride**depth
+    assert support.numel() == expected and int(support[-1] - support[0]) + 1 == expected
+
+
+def test_global_critic_sees_the_whole_input():
+    torch.manual_seed(0)
+    d = GlobalCritic(1, 1, width=4, depth=2, norm="none").double().eval()
+    label = torch.rand(1, 1, 300, dtype=torch.float64, requires_grad=True)
+    d(label, torch.randn(1, 1, 300, dtype=torch.float64)).sum().backward()
+    assert bool((label.grad != 0).all())
+
+
+@pytest.mark.parametrize("cls", [GlobalCritic, PatchCritic])
+def test_downsample_is_average_pooling_first(cls):
+    """downsample=k scores exactly what the same critic scores on inputs average-pooled by k."""
+    torch.manual_seed(0)
+    pooled = cls(1, 2, width=4, depth=2, downsample=4, norm="none").eval()
+    plain = cls(1, 2, width=4, depth=2, norm="none").eval()
+    plain.load_state_dict(pooled.state_dict())
+    label, cond = torch.rand(2, 1, 403), torch.randn(2, 2, 403)
+    pool = lambda x: torch.nn.functional.avg_pool1d(x, 4, 4, ceil_mode=True)  # noqa: E731
+    torch.testing.assert_close(pooled(label, cond), plain(pool(label), pool(cond)))
+    assert not torch.allclose(pooled(label, cond), plain(label, cond)[..., : pooled(label, cond).shape[-1]])
+
+
+def test_reference_critic_checks_its_inputs_once():
+    with pytest.raises(InvalidArgumentError, match="label_channels"):
+        ReferenceCritic1d(0, 1, 100)
+    with pytest.raises(InvalidArgumentError, match="downsample"):
+        ReferenceCritic1d(1, 1, 100, downsample=0)
+    d = ReferenceCritic1d(2, 3, 100, downsample=2)
+    assert (d.label_channels, d.condition_channels, d.downsample, d.length) == (2, 3, 2, 100)

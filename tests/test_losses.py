@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -38,16 +40,43 @@ def test_value_matches_formula():
     assert parts["total"] == pytest.approx(float(total), abs=1e-6)
 
 
-def test_infinite_weight_is_base_loss_exactly():
-    loss, _, logits, target, condition = _setup(weight=float("inf"))
-    base = torch.nn.BCEWithLogitsLoss()(logits, target)
-    assert torch.equal(loss(logits, target, condition), base)
-    assert loss.last.adversarial is None
+def _base_only_routes():
+    """Every way to ask for the base loss alone: an infinite weight (module, functional, mix), the critic off."""
+    inf = float("inf")
+
+    def module(**kw):
+        def run(logits, target, condition):
+            loss = _setup(**kw)[0]
+            return loss(logits, target, condition), loss.last.adversarial
+        return run
+
+    def functional(logits, target, condition):
+        _, critic, *_ = _setup()
+        total, parts = Fn.shape_loss(logits, target, condition, base_loss=torch.nn.BCEWithLogitsLoss(), discriminator=critic,
+                                     weight=inf, generator_loss=Fn.vanilla_generator_loss, activation=torch.sigmoid)
+        return total, parts.get("adversarial")
+
+    def mix(logits, target, condition):
+        base = torch.nn.BCEWithLogitsLoss()(logits, target)
+        return Fn.combine_losses(base, torch.tensor(123.0), inf), None
+
+    return {"weight-inf": module(weight=inf), "weight-inf-numpy": module(weight=np.float64(inf)),
+            "adversarial-false": module(adversarial=False), "functional-weight-inf": functional, "combine-weight-inf": mix}
 
 
-def test_adversarial_false_is_base_loss_exactly():
-    loss, _, logits, target, condition = _setup(adversarial=False)
-    assert torch.equal(loss(logits, target, condition), torch.nn.BCEWithLogitsLoss()(logits, target))
+@pytest.mark.parametrize("route", list(_base_only_routes()))
+def test_base_only_routes_give_the_base_loss_exactly(route):
+    """An infinite weight (or the critic off) is the base loss itself, to the bit, with no adversarial term."""
+    _, _, logits, target, condition = _setup()
+    total, adversarial = _base_only_routes()[route](logits, target, condition)
+    assert torch.equal(total, torch.nn.BCEWithLogitsLoss()(logits, target))
+    assert adversarial is None
+
+
+def test_reference_weight_is_the_default():
+    from shapeloss import REFERENCE_WEIGHT
+
+    assert REFERENCE_WEIGHT == 4000.0 and ShapeLoss(torch.nn.BCEWithLogitsLoss(), GlobalCritic(1, 1)).weight == REFERENCE_WEIGHT
 
 
 @settings(max_examples=20, deadline=None)
@@ -231,3 +260,19 @@ def test_combine_losses_keeps_the_v01_bits_in_float32(weight, base, adv):
     committed benchmark runs retrain to the same weights at the same seed."""
     b, a = torch.tensor(base, dtype=torch.float32), torch.tensor(adv, dtype=torch.float32)
     assert torch.equal(Fn.combine_losses(b, a, weight), (a + weight * b) / (1.0 + weight))
+
+
+def test_terms_are_returned_as_values_and_last_stays_a_compatibility_path():
+    loss, _, logits, target, condition = _setup(weight=7.0)
+    g = loss.generator_terms(logits, target, condition)
+    d = loss.discriminator_terms(logits, target, condition)
+    assert loss.last.total is None and loss.last.discriminator is None  # the value-returning calls store nothing
+    assert torch.equal(g.total, loss(logits, target, condition))
+    assert torch.equal(d.total, loss.discriminator_loss(logits, target, condition))
+    assert set(g.metrics()) == {"base", "adversarial", "total"} and not g.metrics()["total"].requires_grad
+    assert set(d.metrics()) == {"discriminator", "real_score", "fake_score"}
+    floats = loss.last.as_floats()  # what v0.1's users read, still filled by loss(...) and discriminator_loss(...)
+    for key, value in g.metrics().items():
+        assert floats[key] == float(value)
+    assert floats["discriminator"] == float(d.total) and floats["real_score"] == float(d.real_score)
+    assert floats["d_fake_score"] == float(d.fake_score) and floats["fake_score"] == float(g.fake_score)

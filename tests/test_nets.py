@@ -143,3 +143,53 @@ def test_prior_bias_needs_a_bias_and_labels_in_range():
         init_prior_bias(torch.nn.Conv1d(3, 2, 1, bias=False), [0.5, 0.5])
     with pytest.raises(InvalidArgumentError, match=r"labels: expected finite values in \[0, 1\]"):
         label_prior(torch.full((1, 1, 4), 2.0))
+
+
+def _unet_parameters(cin: int, cout: int, widths: tuple[int, ...], k: int, dims: int, norm: str) -> int:
+    """The U-Net's weight count from its layout: two convolutions per block (bias only without a
+    norm; a norm with 2 affine parameters per channel), transposed convolutions of kernel 2, a 1x1 head."""
+    kk = k**dims
+    affine = 0 if norm in ("none", "instance") else 2  # InstanceNorm is built without affine weights
+
+    def block(c_in: int, c_out: int) -> int:
+        bias = c_out if norm == "none" else 0
+        return (c_in * c_out * kk + bias + affine * c_out) + (c_out * c_out * kk + bias + affine * c_out)
+
+    total, c = 0, cin
+    for w in widths:
+        total += block(c, w)
+        c = w
+    for w in reversed(widths[:-1]):
+        total += c * w * 2**dims + w + block(2 * w, w)
+        c = w
+    return total + c * cout + cout
+
+
+@pytest.mark.parametrize("norm", ["batch", "group", "none"])
+@pytest.mark.parametrize("cls, dims", [(UNet1d, 1), (UNet2d, 2)])
+def test_parameter_counts_follow_the_layout(cls, dims, norm):
+    net = cls(2, 3, widths=(4, 8, 16), kernel_size=3, norm=norm)
+    assert sum(p.numel() for p in net.parameters()) == _unet_parameters(2, 3, (4, 8, 16), 3, dims, norm)
+
+
+def test_unet2d_gradients_reach_every_parameter():
+    torch.manual_seed(0)
+    net = UNet2d(1, 2, widths=(4, 8), norm="group")
+    x = torch.randn(2, 1, 9, 13, requires_grad=True)
+    net(x).square().sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    for name, p in net.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), f"{name}: no finite gradient"
+        assert p.grad.abs().sum() > 0, f"{name}: zero gradient"
+
+
+def test_one_row_2d_output_depends_on_its_input():
+    torch.manual_seed(0)
+    net = UNet2d(1, 1, widths=(4, 8)).eval()
+    x = torch.randn(1, 1, 1, 17)
+    out = net(x)
+    assert torch.isfinite(out).all()
+    assert not torch.allclose(net(x.flip(-1)), out)
+    x2 = x.clone()
+    x2[..., 16] += 1.0  # the last sample (right edge, padded) still reaches the output
+    assert not torch.allclose(net(x2)[..., 16], out[..., 16])

@@ -85,3 +85,39 @@ def test_uncommitted_helpers_of_a_script_make_the_run_dirty(prov, tmp_path, monk
     (tmp_path / "benchmarks" / "_helper.py").write_text("1\n")
     (tmp_path / "shapeloss" / "core.py").write_text("1\n")
     assert sorted(prov.provenance(script, [])[2]) == ["benchmarks/_helper.py", "shapeloss/core.py"]
+
+
+def test_a_script_that_imports_a_domain_package_counts_its_changes(prov, tmp_path, monkeypatch):
+    """``imports`` widens the scope (the seismic scripts name shapeloss/seismic); ``marked_commit``
+    marks a commit dirty for a changed or a new file under its paths, and for nothing else."""
+    git = lambda *a: subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
+    git("init", "-q")
+    for rel in ("shapeloss/seismic/x.py", "benchmarks/run.py", "docs/page.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("0\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    monkeypatch.setattr(prov, "ROOT", tmp_path)
+    monkeypatch.delenv("SHAPELOSS_GIT_COMMIT", raising=False)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    script = str(tmp_path / "benchmarks" / "run.py")
+    assert prov.marked_commit(["shapeloss", "benchmarks/run.py"]) == head
+    (tmp_path / "docs" / "page.md").write_text("1\n")
+    assert prov.marked_commit(["shapeloss", "benchmarks/run.py"]) == head
+    (tmp_path / "shapeloss" / "seismic" / "x.py").write_text("1\n")
+    assert prov.provenance(script, [])[1:] == (head, [])
+    assert prov.provenance(script, [], imports=("shapeloss/seismic",))[2] == ["shapeloss/seismic/x.py"]
+    assert prov.marked_commit(["shapeloss", "benchmarks/run.py"]) == head + "-dirty"
+    git("checkout", "--", "shapeloss")
+    (tmp_path / "benchmarks" / "_new.py").write_text("0\n")  # not yet added: marks the commit, not the list
+    assert prov.marked_commit(["benchmarks/*.py"]) == head + "-dirty" and prov.provenance(script, [])[2] == []
+    monkeypatch.setenv("SHAPELOSS_GIT_COMMIT", "abc123")
+    assert prov.marked_commit(["shapeloss"]) == "abc123"
+
+
+def test_outside_a_checkout_there_is_no_commit(prov, tmp_path, monkeypatch):
+    monkeypatch.setattr(prov, "ROOT", tmp_path)
+    monkeypatch.delenv("SHAPELOSS_GIT_COMMIT", raising=False)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    assert prov.provenance(str(tmp_path / "benchmarks" / "run.py"), ["--x"]) == ("python benchmarks/run.py --x", None, None)
+    assert prov.marked_commit(["shapeloss"]) is None

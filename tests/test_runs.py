@@ -165,7 +165,9 @@ def test_default_run_writes_a_run_folder_not_the_committed_results(tmp_path, mon
 def test_ncedc_hidden_falls_back_to_synthetic_data(tmp_path, monkeypatch, capsys):
     """Without ../shared/data/phasenet_ncedc (a newcomer's clone), --data ncedc runs on synthetic data."""
     bench = _script("seismic_s_phase")
-    monkeypatch.setattr(bench, "ROOT", tmp_path / "clone")  # ../shared is then tmp_path/shared: absent
+    from benchmarks import _seismic_cli
+
+    monkeypatch.setattr(_seismic_cli, "ROOT", tmp_path / "clone")  # ../shared is then tmp_path/shared: absent
     args = bench.parse_args(["--data", "ncedc"])
     assert args.data_kind == "synthetic" and "No NCEDC sample" in capsys.readouterr().out
     report = bench.run(TINY + ["--data", "ncedc", "--work-dir", str(tmp_path / "work"), "--out", str(tmp_path / "r.json")])

@@ -20,8 +20,18 @@ def test_throughput_smoke(tmp_path, monkeypatch):
     rows = {r["preset"]: r for r in saved["training"]}
     assert set(rows) == {"bce_only", "light"}
     assert all(r["generator_forwards_per_step"] == 1 for r in rows.values())
-    # the critic's passes timed inside a step give a second bound next to the separate one
-    assert rows["light"]["critic_passes_in_step_seconds"] >= rows["light"]["phase_seconds"]["critic_forward_backward"]
+    # the phases are timed inside the trainer's own steps (the shared adversarial_step), through
+    # its phase hook: every phase of the step, and the critic's only where there is a critic
+    from shapeloss.adversarial_step import PHASES
+
+    assert list(rows["light"]["phase_seconds"]) == list(PHASES)
+    assert list(rows["bce_only"]["phase_seconds"]) == [p for p in PHASES if not p.startswith("critic")]
+    assert all(r["phase_split_steps"] == 2 for r in rows.values())  # real steps ran (the counter moved)
+    assert all(v > 0 for r in rows.values() for v in r["phase_seconds"].values())
+    # the paired ratio is the median of step-by-step ratios against the BCE twin, one per timed step
+    light = rows["light"]
+    assert len(light["paired_ratios"]) == len(light["step_times"]) == 2
+    assert light["paired_ratio_to_bce"] == pytest.approx(sorted(light["paired_ratios"])[0] / 2 + sorted(light["paired_ratios"])[1] / 2)
     # each bound is the BCE step plus the critic's own passes, and each verdict is that bound
     # (with 5 % slack) against the measured step: recomputed from the recorded parts
     light, bce = rows["light"], rows["bce_only"]

@@ -235,3 +235,21 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
     reference = make_trainer()
     reference.fit(toy_batch, steps=40)
     assert all(torch.equal(a, b) for a, b in zip(_weights(reference), resumed))
+
+
+def test_real_and_fake_scores_come_from_the_same_critic_pass():
+    """Both logged scores are the critic's pass on this batch, before its update (v0.1 logged a
+    fake score from the generator's pass, after the critic's update, beside a real score from before it)."""
+    import copy
+
+    trainer = make_trainer()
+    trainer.step(toy_batch(0))
+    inputs, target = toy_batch(1)
+    model, loss = copy.deepcopy(trainer.model), copy.deepcopy(trainer.loss)
+    before = loss.discriminator_terms(model(inputs).detach(), target, inputs)
+    metrics = trainer.step((inputs, target))
+    assert metrics["real_score"] == float(before.real_score)
+    assert metrics["fake_score"] == float(before.fake_score)
+    # and not the generator pass's score through the updated critic
+    after_update = trainer.loss.generator_terms(model(inputs), target, inputs).fake_score
+    assert metrics["fake_score"] != float(after_update)

@@ -31,7 +31,8 @@ import numpy as np
 
 from .._validation import is_integer
 from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
-from ..metrics import _probabilities, suppression_report
+from .._metric_inputs import _probabilities
+from ..suppression import suppression_report
 
 __all__ = [
     "METRIC_KEYS",

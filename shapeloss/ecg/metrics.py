@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validation import is_real
 from ..errors import InvalidArgumentError, ShapeMismatchError
-from ..metrics import find_peaks, match_peaks
+from ..peaks import find_peaks, match_peaks
 from .ludb import BOUNDARIES
 
 __all__ = ["DelineationCounts", "match_boundaries", "delineation_metrics", "pick_boundaries"]

@@ -4,7 +4,7 @@ Depends on the core (``shapeloss.losses``, ``shapeloss.training``, ``shapeloss.m
 core never imports this package.
 """
 
-from .annotate import Annotation, Pick, ProbabilityTrace, annotate
+from .annotate import AnnotateSettings, Annotation, Annotator, Pick, ProbabilityTrace, annotate
 from .labels import LABEL_SIGMA, gaussian_labels, normalize_windows, widen_labels, widened_sigma
 from .npz import (
     DEFAULT_NCEDC_PATH,
@@ -32,6 +32,8 @@ from .synthetic import (
 
 __all__ = [
     "annotate",
+    "Annotator",
+    "AnnotateSettings",
     "Annotation",
     "Pick",
     "ProbabilityTrace",

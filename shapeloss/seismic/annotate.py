@@ -23,6 +23,14 @@ What happens to awkward records, each reported in :attr:`Annotation.messages` an
 Settings, sampling rates and samples are checked before any window runs through the model
 (see :mod:`shapeloss.seismic.records` for the input side).
 
+As in SeisBench, the settings live in one object (:class:`AnnotateSettings`, each documented)
+and the work in small steps of :class:`Annotator` that a subclass can override:
+:meth:`~Annotator.segments` (contiguous pieces at ``target_rate``), :meth:`~Annotator.windows`
+(where the windows start), :meth:`~Annotator.batches` (cut and normalise), :meth:`~Annotator.predict`
+(the model and its activation), :meth:`~Annotator.stack` (overlapping windows into one trace) and
+:meth:`~Annotator.pick` (peaks above the threshold). :func:`annotate` is
+``Annotator(model, AnnotateSettings(...)).annotate(data, ...)``.
+
 Example:
     >>> import numpy as np
     >>> from shapeloss.seismic import PhaseNet
@@ -35,178 +43,194 @@ Example:
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._validation import check_bool, check_choice, check_positive_int, is_real
-from ..errors import DataFormatError, InvalidArgumentError, NonFiniteInputError, OutOfDomainError, ShapeMismatchError
-from ..losses import resolve_activation
-from ..metrics import find_peaks
+from ..activations import resolve_activation
+from ..errors import InvalidArgumentError, NonFiniteInputError, OutOfDomainError, ShapeMismatchError
+from ..peaks import find_peaks
+from .annotate_settings import TARGET_RATE, AnnotateSettings
+from .annotation import Annotation, Pick, ProbabilityTrace
 from .labels import normalize_windows
 from .phasenet import PHASES
-from .records import Segment, add_seconds, array_segments, check_rate, is_stream, seconds, stream_segments
+from .records import Segment, array_segments, check_rate, is_stream, seconds, stream_segments
 
-__all__ = ["annotate", "Annotation", "ProbabilityTrace", "Pick", "TARGET_RATE"]
-
-#: Sampling rate the pickers are trained at (Hz); records are resampled to it.
-TARGET_RATE = 100.0
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Pick:
-    """One phase pick.
-
-    Attributes:
-        trace_id: the station (``"NET.STA.LOC.CH"`` without the component letter) or
-            ``"record"`` for an array.
-        phase: the phase name (``"P"``, ``"S"``).
-        time: absolute time: :class:`obspy.UTCDateTime` for a ``Stream`` (or when a
-            ``start_time`` was given and ObsPy is installed), else what ``start_time`` was
-            (``datetime`` or float seconds), or float seconds from the first sample.
-        sample: index of the pick in its probability trace (at ``target_rate``).
-        probability: the stacked probability at the pick.
-    """
-
-    trace_id: str
-    phase: str
-    time: Any
-    sample: int
-    probability: float
+__all__ = [
+    "annotate", "Annotator", "AnnotateSettings", "WindowPlan", "Annotation", "ProbabilityTrace", "Pick", "TARGET_RATE",
+]
 
 
 @dataclass
-class ProbabilityTrace:
-    """Stacked probabilities of one contiguous segment of one station.
+class WindowPlan:
+    """Where the windows of one segment start.
 
     Attributes:
-        trace_id: as in :class:`Pick`.
-        start_time: time of the first sample (same conventions as :attr:`Pick.time`).
-        sampling_rate: samples per second (``target_rate``).
-        data: ``(C, N)`` float32 probabilities, one row per phase.
-        phases: the phase of each row.
+        segment: the contiguous piece of one station, at ``target_rate``.
+        starts: the first sample of each window (int array, increasing).
+        length: the segment's samples (a short segment is zero-padded to one window).
     """
 
-    trace_id: str
-    start_time: Any
-    sampling_rate: float
-    data: np.ndarray
-    phases: tuple[str, ...]
-
-    def time_of(self, sample: float) -> Any:
-        """Absolute time of a sample index."""
-        return add_seconds(self.start_time, float(sample) / self.sampling_rate)
-
-    def __getitem__(self, phase: str) -> np.ndarray:
-        """The ``(N,)`` probability trace of one phase."""
-        if phase not in self.phases:
-            raise InvalidArgumentError(f"phase: expected one of {list(self.phases)}, got {phase!r}")
-        return self.data[self.phases.index(phase)]
+    segment: Segment
+    starts: np.ndarray
+    length: int
 
 
-@dataclass
-class Annotation:
-    """What :func:`annotate` returns.
+# --------------------------------------------------------------------------- the steps
 
-    Attributes:
-        traces: one :class:`ProbabilityTrace` per station and contiguous segment.
-        picks: every pick, sorted by station, then time.
-        messages: what was resampled, split at gaps, padded, filled or skipped.
+
+class Annotator:
+    """Continuous picking in small steps that a subclass can override (as SeisBench's models).
+
+    ``annotate(data)`` runs :meth:`segments` -> :meth:`windows` -> :meth:`stack` (which runs
+    :meth:`batches` and :meth:`predict`) -> :meth:`pick`, and reports what it did in the
+    :class:`Annotation`'s messages.
+
+    Args:
+        model: the picker, ``(B, C, window) -> (B, len(phases), window)``.
+        settings: an :class:`AnnotateSettings` (checked when made); default settings when ``None``.
+
+    Example:
+        >>> class MaxOfTwo(Annotator):  # e.g. picks from the stacked traces, another rule
+        ...     def pick(self, trace):
+        ...         return sorted(super().pick(trace), key=lambda p: -p.probability)[:2]
     """
 
-    traces: list[ProbabilityTrace]
-    picks: list[Pick]
-    messages: list[str] = field(default_factory=list)
+    def __init__(self, model: nn.Module | Callable[[Tensor], Tensor], settings: AnnotateSettings | None = None) -> None:
+        self.model = _check_model(model)
+        if settings is None:
+            settings = AnnotateSettings()
+        if not isinstance(settings, AnnotateSettings):
+            raise TypeError(f"settings: expected an AnnotateSettings, got {type(settings).__name__}")
+        self.settings = settings
+        self.activation = (lambda t: t) if settings.activation is None else resolve_activation(settings.activation)
 
-    @property
-    def probabilities(self) -> np.ndarray:
-        """The ``(C, N)`` probabilities when there is exactly one trace (an array without gaps)."""
-        if len(self.traces) != 1:
-            raise InvalidArgumentError(
-                f"probabilities: expected an annotation with exactly one trace, got {len(self.traces)} "
-                "(several stations or segments): use .traces"
+    # ---------------------------------------------------------------- segments and windows
+
+    def segments(self, data: Any, sampling_rate: float | None, start_time: Any, messages: list[str]) -> list[Segment]:
+        """The record's contiguous pieces, ``(C, N)`` at ``target_rate``, components in ``component_order``."""
+        s = self.settings
+        if is_stream(data):
+            return stream_segments(data, s.component_order, s.target_rate, messages, s.overlaps)
+        if sampling_rate is None:
+            raise InvalidArgumentError("sampling_rate: expected the array's sampling rate in Hz, got None")
+        segments = array_segments(data, check_rate(sampling_rate, ""), start_time, s.target_rate, messages)
+        if segments and segments[0].data.shape[0] != len(s.component_order):
+            raise ShapeMismatchError(
+                f"data: expected {len(s.component_order)} components ({s.component_order}) as (C, N), "
+                f"got {segments[0].data.shape[0]}"
             )
-        return self.traces[0].data
+        return segments
 
-    def picks_of(self, phase: str) -> list[Pick]:
-        """The picks of one phase."""
-        return [p for p in self.picks if p.phase == phase]
+    def windows(self, segments: Sequence[Segment], messages: list[str]) -> list[WindowPlan]:
+        """Where each segment's windows start; a short segment is padded, skipped or refused (``short``)."""
+        s = self.settings
+        plans = []
+        for seg in segments:
+            n = seg.data.shape[1]
+            if n < s.window:
+                where = f"{seg.trace_id}: segment of {n} samples ({n / s.target_rate:.2f} s) starting at {seg.start_time}"
+                if s.short == "raise":
+                    raise InvalidArgumentError(
+                        f"data: expected segments of at least window={s.window} samples "
+                        f"({s.window / s.target_rate:.2f} s), got {where}"
+                    )
+                if s.short == "skip" or n < 2:
+                    messages.append(f"{where} is shorter than the {s.window}-sample window; skipped")
+                    continue
+                messages.append(f"{where} is shorter than the {s.window}-sample window; annotated as one zero-padded window")
+            plans.append(WindowPlan(seg, _window_starts(max(n, s.window), s.window, s.step), n))
+        return plans
 
-    def to_stream(self, model_name: str = "shapeloss") -> Any:
-        """The probability traces as an ObsPy ``Stream``, one trace per phase and segment.
+    # ---------------------------------------------------------------- model
 
-        Channel codes are ``"<model_name>_<phase>"``, as SeisBench's ``annotate`` writes them.
-        """
-        obspy = _require_obspy("Annotation.to_stream")
-        stream = obspy.Stream()
-        for trace in self.traces:
-            parts = trace.trace_id.split(".")
-            network, station, location = (parts + ["", "", ""])[:3] if len(parts) >= 3 else ("", trace.trace_id, "")
-            start = trace.start_time if isinstance(trace.start_time, obspy.UTCDateTime) else obspy.UTCDateTime(
-                trace.start_time if not isinstance(trace.start_time, (int, float)) else float(trace.start_time)
+    def batches(self, plans: Sequence[WindowPlan]) -> Iterator[tuple[list[tuple[int, int]], np.ndarray]]:
+        """``(windows, batch)``: up to ``batch_size`` windows ``(plan index, start)`` and their
+        ``(B, C, window)`` float32 samples, normalised per component when ``normalize``."""
+        s = self.settings
+        index = [(k, int(start)) for k, plan in enumerate(plans) for start in plan.starts]
+        for first in range(0, len(index), s.batch_size):
+            chunk = index[first : first + s.batch_size]
+            batch = np.zeros((len(chunk), len(s.component_order), s.window), dtype=np.float32)
+            for b, (k, start) in enumerate(chunk):
+                piece = plans[k].segment.data[:, start : start + s.window]
+                batch[b, :, : piece.shape[1]] = normalize_windows(piece) if s.normalize else piece
+            yield chunk, batch
+
+    def predict(self, batch: Tensor) -> np.ndarray:
+        """The probabilities ``(B, len(phases), window)`` of a batch, as float32 numpy (model, then activation)."""
+        s = self.settings
+        out = self.activation(self.model(batch))
+        if not isinstance(out, Tensor) or tuple(out.shape) != (batch.shape[0], len(s.phases), s.window):
+            got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+            raise ShapeMismatchError(
+                f"model output: expected (B, {len(s.phases)}, {s.window}) for phases {list(s.phases)}, got {got}"
             )
-            for phase, row in zip(trace.phases, trace.data):
-                stream.append(obspy.Trace(row.copy(), header={
-                    "network": network, "station": station, "location": location,
-                    "channel": f"{model_name}_{phase}", "starttime": start, "sampling_rate": trace.sampling_rate,
-                }))
-        return stream
+        return out.float().cpu().numpy()
 
+    def stack(self, plans: Sequence[WindowPlan]) -> list[np.ndarray]:
+        """One ``(len(phases), length)`` probability array per plan: the model over every window
+        (eval mode, no gradients), overlapping windows stacked by ``stacking``."""
+        s = self.settings
+        model = self.model
+        dev, dtype = _model_device_dtype(model, s.device)
+        stacks = [np.zeros((len(s.phases), max(p.length, s.window)), dtype=np.float32) for p in plans]
+        counts = [np.zeros(max(p.length, s.window), dtype=np.float32) for p in plans]
+        was_training = model.training if isinstance(model, nn.Module) else None
+        if isinstance(model, nn.Module):
+            model.eval()
+        try:
+            with torch.inference_mode():
+                for chunk, batch in self.batches(plans):
+                    probs = self.predict(torch.from_numpy(batch).to(dev, dtype))
+                    _check_probabilities(probs, chunk, plans, s.activation)
+                    for b, (k, start) in enumerate(chunk):
+                        _add_window(stacks[k], counts[k], probs[b], start, s)
+        finally:
+            if was_training is not None:
+                model.train(was_training)
+        out = []
+        for plan, stack, count in zip(plans, stacks, counts):
+            if s.stacking == "avg":
+                stack = stack / np.maximum(count, 1e-12)
+            out.append(np.ascontiguousarray(stack[:, : plan.length]))
+        return out
 
-# --------------------------------------------------------------------------- ObsPy
+    # ---------------------------------------------------------------- picks
 
+    def pick(self, trace: ProbabilityTrace) -> list[Pick]:
+        """The peaks of each picked phase's trace at or above its threshold, ``min_distance`` apart."""
+        s = self.settings
+        picks = []
+        for phase in s.pick_phases:
+            row = trace[phase]
+            for pos in find_peaks(row, height=s.threshold[phase], distance=s.min_distance):
+                picks.append(Pick(trace.trace_id, phase, trace.time_of(int(pos)), int(pos), float(row[pos])))
+        return picks
 
-def _require_obspy(what: str) -> Any:
-    try:
-        import obspy
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError(f"{what} needs ObsPy: pip install 'shapeloss[seismic]'") from exc
-    return obspy
+    def annotate(self, data: Any, sampling_rate: float | None = None, start_time: Any = None) -> Annotation:
+        """Every step on one record (see :func:`annotate` for ``data``, ``sampling_rate`` and ``start_time``)."""
+        return self._annotate(data, sampling_rate, start_time, stacklevel=3)
 
-
-
-# --------------------------------------------------------------------------- windows
-
-
-def _window_starts(n: int, window: int, step: int) -> np.ndarray:
-    """Window starts covering ``[0, n)``: every ``step``, plus one flush with the end."""
-    starts = np.arange(0, n - window + 1, step)
-    if starts[-1] + window < n:
-        starts = np.append(starts, n - window)
-    return starts
-
-
-def _window_weight(start: int, n: int, window: int, blinding: int) -> np.ndarray:
-    w = np.ones(window, dtype=np.float32)
-    if blinding:
-        if start > 0:
-            w[:blinding] = 0.0
-        if start + window < n:
-            w[window - blinding :] = 0.0
-    return w
-
-
-def _check_model(model: Any) -> Callable[[Tensor], Tensor]:
-    if not callable(model):
-        raise TypeError(f"model: expected an nn.Module (waveforms -> logits), got {type(model).__name__}")
-    return model
-
-
-def _model_device_dtype(model: Any, device: Any) -> tuple[torch.device, torch.dtype]:
-    params = list(model.parameters()) if isinstance(model, nn.Module) else []
-    dtype = params[0].dtype if params else torch.float32
-    if device is not None:
-        return torch.device(device), dtype
-    return (params[0].device if params else torch.device("cpu")), dtype
+    def _annotate(self, data: Any, sampling_rate: float | None, start_time: Any, stacklevel: int) -> Annotation:
+        s = self.settings
+        messages: list[str] = []
+        plans = self.windows(self.segments(data, sampling_rate, start_time, messages), messages)
+        for message in messages:
+            warnings.warn(message, UserWarning, stacklevel=stacklevel)
+        traces, picks = [], []
+        for plan, stacked in zip(plans, self.stack(plans)):
+            seg = plan.segment
+            trace = ProbabilityTrace(seg.trace_id, seg.start_time, s.target_rate, stacked, s.phases)
+            traces.append(trace)
+            picks.extend(self.pick(trace))
+        picks.sort(key=lambda p: (p.trace_id, seconds(p.time)))
+        return Annotation(traces, picks, messages)
 
 
 # --------------------------------------------------------------------------- annotate
@@ -243,7 +267,8 @@ def annotate(
     ``batch_size`` in eval mode without gradients, and the overlapping predictions are
     stacked (``"avg"`` or ``"max"``) into one probability trace per phase. Picks are the
     peaks of each phase's trace at or above ``threshold``, at least ``min_distance`` samples
-    apart.
+    apart. Equivalent to ``Annotator(model, AnnotateSettings(...)).annotate(data,
+    sampling_rate, start_time)``; subclass :class:`Annotator` to change one step.
 
     Args:
         data: an ObsPy ``Stream`` (traces grouped by station, components by the last letter
@@ -254,31 +279,9 @@ def annotate(
         sampling_rate: of an array (Hz); required for arrays, ignored for a ``Stream``.
         start_time: time of an array's first sample (epoch seconds, ISO string,
             ``datetime`` or ``UTCDateTime``); picks are then absolute times.
-        phases: the name of each output channel of the model, in order.
-        pick_phases: the phases to pick (default: all but ``"noise"``/``"N"``).
-        activation: maps the model's output to probabilities: ``"sigmoid"`` (our PhaseNet),
-            ``"softmax"`` (over channels), a callable, or ``None`` when the model already
-            returns probabilities (SeisBench models do by default).
-        window: window length in samples at ``target_rate``.
-        overlap: samples shared by consecutive windows (``0 <= overlap < window``).
-        stacking: ``"avg"`` (mean of the overlapping predictions) or ``"max"``.
-        blinding: samples ignored at each inner edge of every window, where a picker sees
-            only part of an arrival (``2 * blinding <= overlap``); the record's own ends
-            are kept.
-        threshold: minimum probability of a pick, one value or ``{phase: value}``.
-        min_distance: minimum samples between two picks of one phase.
-        batch_size: windows per forward pass.
-        normalize: demean and peak-normalise each window per component (turn off for a
-            model that normalises itself).
-        component_order: the model's input components, e.g. ``"ENZ"`` (ours) or ``"ZNE"``.
-        short: a segment shorter than ``window``: ``"pad"`` (one zero-padded window),
-            ``"skip"`` or ``"raise"``.
-        target_rate: the model's sampling rate; other rates are resampled to it.
-        device: where to run the model (default: where its parameters are).
-        overlaps: traces of one channel that overlap in a ``Stream``: ``"merge"`` (default:
-            identical samples merge into one copy; where they differ, the later trace wins,
-            as ObsPy's ``Stream.merge(method=1)``; each overlap is reported in the messages)
-            or ``"raise"`` (refuse overlapping traces whose samples differ).
+        phases, pick_phases, activation, window, overlap, stacking, blinding, threshold,
+            min_distance, batch_size, normalize, component_order, short, target_rate, device,
+            overlaps: the settings, documented in :class:`AnnotateSettings`.
 
     Returns:
         An :class:`Annotation`: probability traces, picks with absolute times, and the
@@ -297,135 +300,66 @@ def annotate(
     runs: a bad value costs no picking time.
     """
     _check_model(model)
-    window = check_positive_int(window, "window", minimum=2)
-    overlap = check_positive_int(overlap, "overlap", minimum=0)
-    if overlap >= window:
-        raise InvalidArgumentError(f"overlap: expected an int in [0, window={window}), got {overlap}")
-    blinding = check_positive_int(blinding, "blinding", minimum=0)
-    if 2 * blinding > overlap:
-        raise InvalidArgumentError(
-            f"blinding: expected at most overlap / 2 = {overlap // 2} (else some samples get no prediction), got {blinding}"
-        )
-    check_choice(stacking, "stacking", ("avg", "max"))
-    check_choice(short, "short", ("pad", "skip", "raise"))
-    min_distance = check_positive_int(min_distance, "min_distance")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    if not isinstance(component_order, str) or not component_order or len(set(component_order)) != len(component_order):
-        raise InvalidArgumentError(f"component_order: expected distinct component letters such as 'ENZ', got {component_order!r}")
-    phases = tuple(phases)
-    if not phases or not all(isinstance(p, str) for p in phases) or len(set(phases)) != len(phases):
-        raise InvalidArgumentError(f"phases: expected distinct names of the model's output channels, got {phases!r}")
-    if pick_phases is None:
-        pick_phases = tuple(p for p in phases if p.lower() not in ("noise", "n"))
-    unknown = [p for p in pick_phases if p not in phases]
-    if unknown:
-        raise InvalidArgumentError(f"pick_phases: expected names among phases {list(phases)}, got {unknown}")
-    thresholds = _thresholds(threshold, pick_phases)
-    if not (is_real(target_rate) and math.isfinite(target_rate) and target_rate > 0):
-        raise InvalidArgumentError(f"target_rate: expected a positive float, got {target_rate!r}")
-    act = (lambda t: t) if activation is None else resolve_activation(activation)
-    if activation == "softmax" and len(phases) == 1:
-        raise InvalidArgumentError(
-            "activation: expected 'sigmoid' (or a callable) for a model with one output channel, got 'softmax' "
-            "(a softmax over one channel is 1.0 everywhere: no picks could be told apart)"
-        )
-    check_choice(overlaps, "overlaps", ("merge", "raise"))
-    normalize = check_bool(normalize, "normalize")
-    if device is not None:
-        try:
-            torch.device(device)
-        except (RuntimeError, TypeError) as exc:
-            raise InvalidArgumentError(f"device: expected a device torch knows ('cpu', 'cuda:0', ...), got {device!r}") from exc
+    settings = AnnotateSettings(
+        phases=phases, pick_phases=pick_phases, activation=activation, window=window, overlap=overlap,
+        stacking=stacking, blinding=blinding, threshold=threshold, min_distance=min_distance,
+        batch_size=batch_size, normalize=normalize, component_order=component_order, short=short,
+        target_rate=target_rate, device=device, overlaps=overlaps,
+    )
+    return Annotator(model, settings)._annotate(data, sampling_rate, start_time, stacklevel=3)
 
-    messages: list[str] = []
-    if is_stream(data):
-        segments = stream_segments(data, component_order, float(target_rate), messages, overlaps)
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _window_starts(n: int, window: int, step: int) -> np.ndarray:
+    """Window starts covering ``[0, n)``: every ``step``, plus one flush with the end."""
+    starts = np.arange(0, n - window + 1, step)
+    if starts[-1] + window < n:
+        starts = np.append(starts, n - window)
+    return starts
+
+
+def _window_weight(start: int, n: int, window: int, blinding: int) -> np.ndarray:
+    w = np.ones(window, dtype=np.float32)
+    if blinding:
+        if start > 0:
+            w[:blinding] = 0.0
+        if start + window < n:
+            w[window - blinding :] = 0.0
+    return w
+
+
+def _add_window(stack: np.ndarray, count: np.ndarray, probs: np.ndarray, start: int, s: AnnotateSettings) -> None:
+    """Stack one window's probabilities into its segment's arrays (in place)."""
+    w = _window_weight(start, stack.shape[1], s.window, s.blinding)
+    span = slice(start, start + s.window)
+    if s.stacking == "avg":
+        stack[:, span] += probs * w
+        count[span] += w
     else:
-        if sampling_rate is None:
-            raise InvalidArgumentError("sampling_rate: expected the array's sampling rate in Hz, got None")
-        segments = array_segments(data, check_rate(sampling_rate, ""), start_time, float(target_rate), messages)
-        if segments and segments[0].data.shape[0] != len(component_order):
-            raise ShapeMismatchError(
-                f"data: expected {len(component_order)} components ({component_order}) as (C, N), "
-                f"got {segments[0].data.shape[0]}"
-            )
-
-    # Windows of every segment, batched together.
-    plans: list[tuple[Segment, np.ndarray, int]] = []  # (segment, starts, padded length)
-    kept: list[Segment] = []
-    for seg in segments:
-        n = seg.data.shape[1]
-        if n < window:
-            where = f"{seg.trace_id}: segment of {n} samples ({n / target_rate:.2f} s) starting at {seg.start_time}"
-            if short == "raise":
-                raise InvalidArgumentError(
-                    f"data: expected segments of at least window={window} samples ({window / target_rate:.2f} s), "
-                    f"got {where}"
-                )
-            if short == "skip" or n < 2:
-                messages.append(f"{where} is shorter than the {window}-sample window; skipped")
-                continue
-            messages.append(f"{where} is shorter than the {window}-sample window; annotated as one zero-padded window")
-        kept.append(seg)
-        plans.append((seg, _window_starts(max(n, window), window, window - overlap), n))
-    for message in messages:
-        warnings.warn(message, UserWarning, stacklevel=2)
-
-    dev, dtype = _model_device_dtype(model, device)
-    index = [(k, int(s)) for k, (_, starts, _) in enumerate(plans) for s in starts]
-    stacks = [np.zeros((len(phases), max(n, window)), dtype=np.float32) for _, _, n in plans]
-    counts = [np.zeros(max(n, window), dtype=np.float32) for _, _, n in plans]
-    was_training = model.training if isinstance(model, nn.Module) else None
-    if isinstance(model, nn.Module):
-        model.eval()
-    try:
-        with torch.inference_mode():
-            for first in range(0, len(index), batch_size):
-                chunk = index[first : first + batch_size]
-                batch = np.zeros((len(chunk), len(component_order), window), dtype=np.float32)
-                for b, (k, s) in enumerate(chunk):
-                    piece = plans[k][0].data[:, s : s + window]
-                    batch[b, :, : piece.shape[1]] = normalize_windows(piece) if normalize else piece
-                out = act(model(torch.from_numpy(batch).to(dev, dtype)))
-                if not isinstance(out, Tensor) or tuple(out.shape) != (len(chunk), len(phases), window):
-                    got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
-                    raise ShapeMismatchError(
-                        f"model output: expected (B, {len(phases)}, {window}) for phases {list(phases)}, got {got}"
-                    )
-                probs = out.float().cpu().numpy()
-                _check_probabilities(probs, chunk, plans, activation)
-                for b, (k, s) in enumerate(chunk):
-                    total = stacks[k].shape[1]
-                    w = _window_weight(s, total, window, blinding)
-                    if stacking == "avg":
-                        stacks[k][:, s : s + window] += probs[b] * w
-                        counts[k][s : s + window] += w
-                    else:
-                        np.maximum(stacks[k][:, s : s + window], np.where(w > 0, probs[b], 0.0), out=stacks[k][:, s : s + window])
-    finally:
-        if was_training is not None:
-            model.train(was_training)
-
-    traces: list[ProbabilityTrace] = []
-    picks: list[Pick] = []
-    for (seg, _, n), stack, count in zip(plans, stacks, counts):
-        if stacking == "avg":
-            stack = stack / np.maximum(count, 1e-12)
-        trace = ProbabilityTrace(seg.trace_id, seg.start_time, float(target_rate), np.ascontiguousarray(stack[:, :n]), phases)
-        traces.append(trace)
-        for phase in pick_phases:
-            row = trace[phase]
-            for pos in find_peaks(row, height=thresholds[phase], distance=min_distance):
-                picks.append(Pick(seg.trace_id, phase, trace.time_of(int(pos)), int(pos), float(row[pos])))
-    picks.sort(key=lambda p: (p.trace_id, seconds(p.time)))
-    return Annotation(traces, picks, messages)
+        np.maximum(stack[:, span], np.where(w > 0, probs, 0.0), out=stack[:, span])
 
 
-def _check_probabilities(probs: np.ndarray, chunk: list[tuple[int, int]], plans: list, activation: object) -> None:
+def _check_model(model: Any) -> Callable[[Tensor], Tensor]:
+    if not callable(model):
+        raise TypeError(f"model: expected an nn.Module (waveforms -> logits), got {type(model).__name__}")
+    return model
+
+
+def _model_device_dtype(model: Any, device: Any) -> tuple[torch.device, torch.dtype]:
+    params = list(model.parameters()) if isinstance(model, nn.Module) else []
+    dtype = params[0].dtype if params else torch.float32
+    if device is not None:
+        return torch.device(device), dtype
+    return (params[0].device if params else torch.device("cpu")), dtype
+
+
+def _check_probabilities(probs: np.ndarray, chunk: list[tuple[int, int]], plans: Sequence[WindowPlan], activation: object) -> None:
     """The stacked traces must be probabilities: finite, in [0, 1] (the numpy copy is checked, no extra sync)."""
     finite = np.isfinite(probs)
     if not finite.all():
-        bad = sorted({f"{plans[k][0].trace_id} window at sample {s}" for b, (k, s) in enumerate(chunk) if not finite[b].all()})
+        bad = sorted({f"{plans[k].segment.trace_id} window at sample {s}" for b, (k, s) in enumerate(chunk) if not finite[b].all()})
         raise NonFiniteInputError(
             f"model output: expected finite values, got {int((~finite).sum())} NaN/Inf in {len(bad)} window(s) ({', '.join(bad[:3])})"
         )
@@ -436,19 +370,3 @@ def _check_probabilities(probs: np.ndarray, chunk: list[tuple[int, int]], plans:
         raise OutOfDomainError(
             f"model output: expected probabilities in [0, 1] after the activation, got values in [{low:.4g}, {high:.4g}]{hint}"
         )
-
-
-def _thresholds(threshold: float | Mapping[str, float], phases: Sequence[str]) -> dict[str, float]:
-    if isinstance(threshold, Mapping):
-        missing = [p for p in phases if p not in threshold]
-        if missing:
-            raise InvalidArgumentError(f"threshold: expected a value for every picked phase {list(phases)}, got none for {missing}")
-        values = {p: threshold[p] for p in phases}
-    else:
-        values = {p: threshold for p in phases}
-    for phase, value in values.items():
-        if not is_real(value) or not math.isfinite(value):
-            raise InvalidArgumentError(f"threshold: expected a finite float for phase {phase!r}, got {value!r}")
-        if not 0.0 <= float(value) <= 1.0:
-            raise InvalidArgumentError(f"threshold: expected a probability in [0, 1] for phase {phase!r}, got {value!r}")
-    return {p: float(v) for p, v in values.items()}

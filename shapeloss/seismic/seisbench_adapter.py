@@ -44,7 +44,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("shapeloss.seismic.seisbench_adapter needs SeisBench: pip install 'shapeloss[seismic]'") from exc
 
 from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
-from ..losses import ShapeLoss, resolve_activation
+from ..activations import resolve_activation
+from ..losses import ShapeLoss
 from .npz import PhaseNetTrace
 
 __all__ = [

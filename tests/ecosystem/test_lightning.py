@@ -176,3 +176,93 @@ def test_tracked_samples_go_to_the_tensorboard_logger(tmp_path):
     acc = EventAccumulator(str(tmp_path / "tb" / "version_0")).Reload()
     assert [e.step for e in acc.Images("tracked")] == [0, 2, 4]
     assert "base" in acc.Tags()["scalars"]
+
+
+class _NanGradAt(torch.nn.Module):
+    """A net whose output's gradient is NaN on the listed training batches (finite forward)."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.inner = UNet1d(1, 1, widths=(4, 8), norm="group")
+        self.batches, self.calls = set(batches), 0
+
+    def forward(self, x):
+        out = self.inner(x)
+        if self.training and torch.is_grad_enabled():
+            self.calls += 1
+            if self.calls - 1 in self.batches:
+                out.register_hook(lambda g: torch.full_like(g, float("nan")))
+        return out
+
+
+def test_nan_gradient_stops_before_the_generators_optimizer_step(tmp_path):
+    """The Lightning module checks gradients as the trainer does (it did not in v0.1)."""
+    from shapeloss.errors import NonFiniteLossError
+
+    torch.manual_seed(0)
+    net = _NanGradAt({1})
+    _, loss = _parts()
+    module = ShapeLossModule(net, loss)
+    trainer = _trainer(tmp_path, max_steps=-1, max_epochs=1)
+    seen = {}
+
+    class Snapshot(L.Callback):
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+            seen["weights"] = [p.detach().clone() for p in pl_module.generator.parameters()]
+
+    trainer.callbacks.append(Snapshot())
+    with pytest.raises(NonFiniteLossError, match=r"^step 1: the generator's gradient is not finite .*stopped before "
+                                                  r"the generator's optimizer step"):
+        trainer.fit(module, DataLoader(_data(12), batch_size=4))
+    assert all(torch.equal(a, b) for a, b in zip(seen["weights"], module.generator.parameters()))
+    assert all(torch.isfinite(p).all() for p in module.generator.parameters())
+
+
+def test_deferred_checks_are_read_every_check_every_batches(tmp_path):
+    from shapeloss.errors import NonFiniteLossError
+
+    torch.manual_seed(0)
+    _, loss = _parts()
+    loss.validate = False  # the loss's own checks would read the NaN logits of batch 1 at once
+    module = ShapeLossModule(_NanGradAt({0}), loss, check_every=3)
+    with pytest.raises(NonFiniteLossError, match=r"^step 0: the generator's gradient is not finite .*after batch 3 "
+                                                  r"\(check_every=3"):
+        _trainer(tmp_path, max_steps=-1, max_epochs=2).fit(module, DataLoader(_data(16), batch_size=4))
+    assert module.batches_seen == 3
+
+
+def test_step_metrics_are_logged_as_device_tensors_from_the_critics_pass(tmp_path):
+    net, loss = _parts()
+    module = ShapeLossModule(net, loss)
+    logged = {}
+    module.log_dict = lambda metrics, **kw: logged.update(metrics)  # what the step hands Lightning
+    _trainer(tmp_path, max_steps=2).fit(module, DataLoader(_data(4), batch_size=4))
+    assert {"base", "adversarial", "total", "discriminator", "real_score", "fake_score"} <= set(logged)
+    assert all(isinstance(v, torch.Tensor) and v.ndim == 0 and not v.requires_grad for v in logged.values())
+
+
+def test_tracked_history_survives_a_resume(tmp_path):
+    """TrackedSamples' history is in Lightning's checkpoint: a resumed run continues it."""
+    from shapeloss.lightning import TrackedSamples
+
+    ds = _data(8)
+    inputs = ds.tensors[0][:2]
+    loader = lambda: DataLoader(ds, batch_size=4)  # noqa: E731 - two batches per epoch
+
+    def make():
+        net, loss = _parts()
+        return ShapeLossModule(net, loss, lr=1e-2, d_lr=1e-2)
+
+    straight = TrackedSamples(inputs, every=1)
+    _trainer(tmp_path / "a", max_steps=-1, max_epochs=2, callbacks=[straight]).fit(make(), loader())
+
+    first = TrackedSamples(inputs, every=1)
+    t1 = _trainer(tmp_path / "b", max_steps=-1, max_epochs=1, callbacks=[first])
+    t1.fit(make(), loader())
+    t1.save_checkpoint(tmp_path / "half.ckpt")
+    resumed = TrackedSamples(inputs, every=1)
+    _trainer(tmp_path / "c", max_steps=-1, max_epochs=2, callbacks=[resumed]).fit(make(), loader(), ckpt_path=tmp_path / "half.ckpt")
+    assert [s for s, _ in straight.history] == [0, 1, 2, 3, 4]
+    assert [s for s, _ in resumed.history] == [s for s, _ in straight.history]
+    for (_, a), (_, b) in zip(resumed.history, straight.history):
+        assert (a == b).all()

@@ -163,3 +163,17 @@ def test_benchmark_rival_arms_smoke(tmp_path):
     assert set(row) >= {"mean", "low", "high", "values"} and len(row["values"]) == 1
     tuned = result["edges_2d"]["per_seed"]["hausdorff_dt"][0]["tuned"]["faint"]
     assert 0 < tuned["threshold"] < 1 and 0 <= tuned["f1"] <= 1
+
+
+def test_benchmark_caps_numba_threads_for_soft_dtw():
+    """tslearn's soft-DTW runs its batch in numba threads; the benchmark holds them to --threads."""
+    numba = pytest.importorskip("numba", reason="numba (via tslearn, extra 'baselines') not installed")
+    import _edges_train
+
+    before = numba.get_num_threads()
+    try:
+        assert _edges_train.limit_numba_threads(1) == 1 and numba.get_num_threads() == 1
+        assert _edges_train.limit_numba_threads(10_000) == numba.config.NUMBA_NUM_THREADS
+        assert _edges_train.limit_numba_threads(0) == 1  # never below one thread
+    finally:
+        numba.set_num_threads(before)

@@ -62,7 +62,7 @@ def test_all_arms_write_full_metrics_and_threshold_free_measures(bench, tmp_path
                for a in ("bce", "shapeloss", "widened", "weighted", "shapeloss_patch"))
 
     # The docs' tables render from the JSON: one row per arm, the critic arms' gains, the decision rows.
-    from benchmarks.seismic_baselines_report import decision_rows, render
+    from benchmarks._seismic_baselines import decision_rows, render
 
     md = render([str(tmp_path / "arms.json")])
     assert all(f"| {a} (" in md for a in expected) and "| shapeloss_patch | true picks |" in md

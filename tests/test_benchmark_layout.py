@@ -1,0 +1,43 @@
+"""The seismic benchmarks' layout (issue 14, item 3): commands import modules, never another command,
+and every file stays short. The ECG, edges and throughput files are checked by their own issues."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+SEISMIC = sorted(p for p in BENCH.glob("*.py")
+                 if p.name.startswith(("seismic_", "_seismic_", "_continuous_", "critic_", "soak", "diagnostics_"))
+                 or p.name in ("_docs_seismic.py", "_docs_continuous.py", "_provenance.py", "_results.py", "__init__.py"))
+COMMANDS = {p.stem for p in BENCH.glob("*.py") if 'if __name__ == "__main__"' in p.read_text()}
+
+
+def _imported(path: Path) -> set[str]:
+    """Names of benchmark files ``path`` imports (``benchmarks.x``, ``from benchmarks import x`` or a bare ``x``)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name.removeprefix("benchmarks.") for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "benchmarks":
+                out |= {a.name for a in node.names}
+            else:
+                out.add(node.module.removeprefix("benchmarks."))
+    return {name for name in out if (BENCH / f"{name}.py").is_file()}
+
+
+def test_the_seismic_files_are_found():
+    names = {p.name for p in SEISMIC}
+    assert {"seismic_s_phase.py", "_seismic_work.py", "critic_tradeoff.py", "seismic_table.py"} <= names
+    assert {"seismic_s_phase", "seismic_table", "critic_tradeoff", "seismic_continuous"} <= COMMANDS
+
+
+@pytest.mark.parametrize("path", SEISMIC, ids=lambda p: p.name)
+def test_no_file_imports_a_command(path):
+    assert not _imported(path) & COMMANDS, f"{path.name} imports the command(s) {sorted(_imported(path) & COMMANDS)}"
+
+
+@pytest.mark.parametrize("path", SEISMIC, ids=lambda p: p.name)
+def test_every_file_is_short(path):
+    assert len(path.read_text().splitlines()) <= 300, path.name
