@@ -7,13 +7,13 @@ the command line's ``--arms-1d`` / ``--arms-2d`` choices.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import numpy as np
 import torch
 from torch import nn
 
+from _harness import _clean, predict
 from edges_rivals import RIVALS, rival_loss
 from shapeloss.discriminators import build_discriminator
 from shapeloss.edges import BoundaryDistanceLoss, CDFL1Loss, SoftArgmaxLoss, WeightedBCELoss
@@ -81,28 +81,8 @@ def train(arm: str, model: nn.Module, dims: int, batches, args: argparse.Namespa
     return model, summary
 
 
-@torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, chunk: int = 128) -> np.ndarray:
-    model.eval()
-    out = [torch.sigmoid(model(x[i : i + chunk])) for i in range(0, len(x), chunk)]
-    model.train()
-    return torch.cat(out).numpy()
-
-
 def val_and_test_probs(model, val_x, test_x, chunk=128):
     return predict(model, val_x, chunk), predict(model, test_x, chunk)
 
 
-def clean(obj):
-    """JSON-safe: numpy to Python, nan to None."""
-    if isinstance(obj, dict):
-        return {str(k): clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [clean(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return clean(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        return None if not math.isfinite(float(obj)) else float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
+clean = _clean  # the one JSON-ready copier, from the shared harness

@@ -97,16 +97,17 @@ def _out_channels(model: nn.Module, batches: Callable[[int], tuple]) -> int:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, inputs: np.ndarray, chunk: int = 32) -> np.ndarray:
-    """Sigmoid outputs of ``model`` on ``inputs`` ``(N, C, L)`` (or ``(N, L)``: one channel), in chunks."""
-    x = np.asarray(inputs, dtype=np.float32)
-    if x.ndim == 2:
-        x = x[:, None, :]
-    if x.ndim != 3 or len(x) == 0:
-        raise ShapeMismatchError(f"inputs: expected a non-empty (N, C, L) or (N, L) array, got shape {np.shape(inputs)}")
+def predict(model: nn.Module, inputs, chunk: int = 32) -> np.ndarray:
+    """Sigmoid outputs of ``model`` on ``inputs`` ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, L)`` (one
+    channel), a numpy array or a tensor, in chunks of ``chunk``; the model's mode is restored."""
+    t = inputs.detach() if isinstance(inputs, torch.Tensor) else torch.from_numpy(np.asarray(inputs, dtype=np.float32))
+    if t.ndim == 2:
+        t = t[:, None, :]
+    if t.ndim < 3 or len(t) == 0:
+        raise ShapeMismatchError(
+            f"inputs: expected a non-empty (N, C, L), (N, C, H, W) or (N, L) array, got shape {tuple(inputs.shape)}")
     was_training = model.training
     model.eval()
-    t = torch.from_numpy(x)
     try:
         return torch.cat([torch.sigmoid(model(t[i : i + chunk])) for i in range(0, len(t), chunk)]).numpy()
     finally:

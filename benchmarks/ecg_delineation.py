@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _harness import _clean, predict  # noqa: E402  (one predict and one JSON copier for ECG and edges)
 from _provenance import provenance  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
@@ -97,14 +98,6 @@ def load_data(args) -> tuple[dict, str]:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, signals: np.ndarray, chunk: int = 32) -> np.ndarray:
-    model.eval()
-    x = torch.from_numpy(signals[:, None, :])
-    out = torch.cat([torch.sigmoid(model(x[i : i + chunk])) for i in range(0, len(x), chunk)]).numpy()
-    model.train()
-    return out
-
-
 def best_thresholds(probs: np.ndarray, data, args) -> dict[str, float]:
     """Per boundary, the threshold of ``args.sweep`` with the highest F1 on ``data`` (validation)."""
     best = {name: (-1.0, 0.5) for name in BOUNDARIES}
@@ -171,20 +164,6 @@ def train_arm(arm: str, init: nn.Module, data, args, seed: int) -> tuple[nn.Modu
         if vals:
             summary[f"last50_{key}"] = float(np.mean(vals))
     return model, summary
-
-
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _clean(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        return None if not math.isfinite(float(obj)) else float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 def summarise(results: dict) -> dict:
