@@ -11,6 +11,7 @@ import torch
 
 from benchmarks._seismic_common import BETAS, PRESETS, ROOT
 from benchmarks.seismic_arms import ALL_ARMS, DEFAULT_ARMS, LIBRARY_ARMS, MOONSHOT_ARMS, missing_libraries
+from shapeloss import REFERENCE_WEIGHT
 from shapeloss.runs import add_run_arguments, parse_checked
 from shapeloss.seismic import DEFAULT_NCEDC_PATH, SyntheticConfig
 
@@ -30,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, help="total steps per arm")
     p.add_argument("--branch-at", type=int, help="branch schedule: steps of shared BCE warm-up")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--weight", type=float, default=4000.0, help="lambda, the BCE weight inside ShapeLoss (4000)")
+    p.add_argument("--weight", type=float, default=REFERENCE_WEIGHT, help="lambda, the BCE weight inside ShapeLoss (4000)")
     p.add_argument("--discriminator", default="compact", help="critic preset: compact (default: the study's layout on 4x pooled inputs, see docs/performance.md) | reference (the study's critic) | global | patch | light")
     p.add_argument("--d-every", type=int, default=1, help="update the critic on every k-th step only (1: every step)")
     p.add_argument("--lr", type=float, default=1e-3, help="generator learning rate (Adam)")

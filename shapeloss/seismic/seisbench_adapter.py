@@ -45,7 +45,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from ..errors import DataFormatError, InvalidArgumentError, ShapeMismatchError
 from ..activations import resolve_activation
-from ..losses import ShapeLoss
+from ..losses import REFERENCE_WEIGHT, ShapeLoss
 from .npz import PhaseNetTrace
 
 __all__ = [
@@ -118,7 +118,7 @@ def reorder_channels(x: Tensor | np.ndarray, source: str | Sequence[str], target
     return np.take(x, index, axis=axis)
 
 
-def seisbench_shape_loss(model: nn.Module, discriminator: nn.Module | None, weight: float = 4000.0, **kwargs: Any) -> tuple[nn.Module, ShapeLoss]:
+def seisbench_shape_loss(model: nn.Module, discriminator: nn.Module | None, weight: float = REFERENCE_WEIGHT, **kwargs: Any) -> tuple[nn.Module, ShapeLoss]:
     """A SeisBench model as a ShapeLoss generator: ``(SeisBenchLogits(model), ShapeLoss(...))``.
 
     The loss uses :func:`soft_cross_entropy` and ``activation="softmax"``: the critic sees the
