@@ -30,7 +30,8 @@ NAME = "edges-decision-table"
 ARMS_NAME = "edges-arms"
 DOC = ROOT / "docs" / "edges.md"
 RESULTS = ROOT / "benchmarks" / "results"
-FILES = {dim: [f"synthetic_edges_rivals_{dim}{part}_seed{s}.json" for part in ("", "_more") for s in (0, 1, 2)]
+FILES = {dim: [f"synthetic_edges_rivals_{dim}{part}_seed{s}.json" for part in ("", "_more", "_boundary")
+                for s in (0, 1, 2)]
          for dim in ("1d", "2d")}
 LABELS = {"bce": "BCE", "weighted_bce": "weighted BCE (w = 10)", "cdf_l1": "BCE + CDF-L1", "soft_argmax": "BCE + soft-argmax",
           "boundary": "BCE + boundary loss", "soft_dtw": "BCE + soft-DTW (tslearn)",
