@@ -12,7 +12,8 @@ from benchmarks import _continuous_report as report
 
 SYNTHETIC_3SEEDS = "seismic_continuous_synthetic_quick_3seeds.json"
 SYNTHETIC_ARMS = "seismic_continuous_synthetic_quick_arms_3seeds.json"
-NCEDC_JITTER = "seismic_continuous_ncedc_jitter_per_window_seed0.json"
+NCEDC_JITTER = "seismic_continuous_ncedc_jitter_per_window_3seeds.json"
+NCEDC_PLAIN = "seismic_continuous_ncedc_3seeds.json"
 
 
 def _load(results: Path, name: str) -> dict:
@@ -63,4 +64,6 @@ DOCS = {
     "continuous-ncedc-test-truth": partial(measures, NCEDC_JITTER, records="ncedc", catalogue="truth"),
     "continuous-ncedc-test-differences": partial(differences, NCEDC_JITTER, catalogue="truth", records="ncedc"),
     "continuous-ncedc-provenance": partial(provenance, NCEDC_JITTER),
+    "continuous-ncedc-plain-differences": partial(differences, NCEDC_PLAIN, catalogue="analyst", records="ncedc"),
+    "continuous-ncedc-plain-provenance": partial(provenance, NCEDC_PLAIN),
 }
