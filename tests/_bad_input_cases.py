@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shapeloss.errors import ShapeLossError
@@ -101,3 +102,24 @@ def write_bytes(tmp: Path, name: str, data: bytes) -> Path:
     path = tmp / name
     path.write_bytes(data)
     return path
+
+
+def write_npz(tmp: Path, name: str = "trace.npz", **fields: object) -> Path:
+    """A PhaseNet npz file in ``tmp``: a valid trace with ``fields`` replaced (``None`` drops one)."""
+    base: dict[str, object] = {
+        "data": np.random.default_rng(0).standard_normal((400, 3)).astype(np.float32),
+        "itp": np.array(100),
+        "its": np.array(200),
+        "channels": np.array("EHE_EHN_EHZ"),
+    }
+    base.update(fields)
+    path = tmp / name
+    np.savez(path, **{k: v for k, v in base.items() if v is not None})
+    return path
+
+
+def read_npz(**fields: object) -> Callable[[Path], object]:
+    """A case call: read the npz file :func:`write_npz` writes with ``fields``."""
+    from shapeloss.seismic import read_phasenet_npz
+
+    return lambda tmp: read_phasenet_npz(write_npz(tmp, **fields))

@@ -41,7 +41,9 @@ from shapeloss.errors import (
 from shapeloss.nets import UNet1d, UNet2d, init_prior_bias, label_prior
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bad_input_cases import Case, CliCase, assert_named_error, run_cli, unique_ids, write_bytes  # noqa: E402
+from _bad_input_cases import (  # noqa: E402
+    Case, CliCase, assert_named_error, read_npz, run_cli, unique_ids, write_bytes, write_npz,
+)
 
 NAN, INF = float("nan"), float("inf")
 
@@ -98,25 +100,6 @@ def step(batch: object) -> Callable[[Path], object]:
 
 def probs(b: int = 2, c: int = 1, length: int = 32) -> np.ndarray:
     return np.random.default_rng(0).random((b, c, length))
-
-
-def write_npz(tmp: Path, name: str = "trace.npz", **fields: object) -> Path:
-    base: dict[str, object] = {
-        "data": np.random.default_rng(0).standard_normal((400, 3)).astype(np.float32),
-        "itp": np.array(100),
-        "its": np.array(200),
-        "channels": np.array("EHE_EHN_EHZ"),
-    }
-    base.update(fields)
-    path = tmp / name
-    np.savez(path, **{k: v for k, v in base.items() if v is not None})
-    return path
-
-
-def read_npz(**fields: object) -> Callable[[Path], object]:
-    from shapeloss.seismic import read_phasenet_npz
-
-    return lambda tmp: read_phasenet_npz(write_npz(tmp, **fields))
 
 
 def checkpoint_of_another_model(tmp: Path) -> object:

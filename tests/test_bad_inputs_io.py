@@ -44,7 +44,7 @@ from shapeloss.objectives import Vanilla
 from shapeloss.seismic import gaussian_labels, load_phasenet_folder, synthetic_record
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bad_input_cases import Accepts, Case, CliCase, assert_named_error, run_cli, unique_ids  # noqa: E402
+from _bad_input_cases import Accepts, Case, CliCase, assert_named_error, read_npz, run_cli, unique_ids, write_npz  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
 L = 16
@@ -119,25 +119,6 @@ def peak_at(position: int, length: int = 32, width: float = 2.0) -> np.ndarray:
 
 
 # ---- PhaseNet npz files
-
-
-def write_npz(tmp: Path, name: str = "trace.npz", **fields: object) -> Path:
-    base: dict[str, object] = {
-        "data": np.random.default_rng(0).standard_normal((400, 3)).astype(np.float32),
-        "itp": np.array(100),
-        "its": np.array(200),
-        "channels": np.array("EHE_EHN_EHZ"),
-    }
-    base.update(fields)
-    path = tmp / name
-    np.savez(path, **{k: v for k, v in base.items() if v is not None})
-    return path
-
-
-def read_npz(**fields: object) -> Callable[[Path], object]:
-    from shapeloss.seismic import read_phasenet_npz
-
-    return lambda t: read_phasenet_npz(write_npz(t, **fields))
 
 
 # ---- WFDB / LUDB records
