@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._provenance import ROOT
+from benchmarks._results import save_figure
 
 
 def _panels(result: dict) -> list[tuple[str, str, str, str]]:
@@ -34,11 +34,7 @@ def figures(result: dict, folder: Path, stem: str) -> list[str]:
     written = []
 
     def save(fig, name):
-        path = folder / f"{stem}_{name}.png"
-        fig.tight_layout()
-        fig.savefig(path, dpi=60)
-        plt.close(fig)
-        written.append(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path))
+        written.append(save_figure(fig, folder, stem, name, dpi=60))
 
     panels = _panels(result)
     for kind in ("pr", "f1"):

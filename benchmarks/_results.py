@@ -1,5 +1,5 @@
 """Writing a benchmark's result JSON: numpy values as plain numbers, and never a half-written file
-(the text goes to a temporary file beside the result, then replaces it in one step)."""
+(the text goes to a temporary file beside the result, then replaces it in one step); and its figures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from benchmarks._provenance import ROOT
 
 
 def json_default(x):
@@ -37,3 +39,15 @@ def write_json(path: str | os.PathLike[str], obj: Any, *, end: str = "", **dumps
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def save_figure(fig: Any, folder: str | os.PathLike[str], stem: str, name: str, dpi: int) -> str:
+    """Save ``fig`` as ``<folder>/<stem>_<name>.png`` and close it; returns the path as a result
+    records it (relative to the checkout when inside it)."""
+    import matplotlib.pyplot as plt
+
+    path = Path(folder) / f"{stem}_{name}.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)

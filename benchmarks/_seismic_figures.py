@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._seismic_common import BAND, PHASES, ROOT, THRESHOLD
+from benchmarks._results import save_figure
+from benchmarks._seismic_common import BAND, PHASES, THRESHOLD
 
 
 def figures(args, results: list[dict], folder: Path, stem: str) -> list[str]:
@@ -21,11 +22,7 @@ def figures(args, results: list[dict], folder: Path, stem: str) -> list[str]:
     first = {s: next(r for r in results if r["schedule"] == s) for s in sorted({r["schedule"] for r in results})}
 
     def save(fig, name):
-        path = folder / f"{stem}_{name}.png"
-        fig.tight_layout()
-        fig.savefig(path, dpi=72)
-        plt.close(fig)
-        written.append(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path))
+        written.append(save_figure(fig, folder, stem, name, dpi=72))
 
     # 1. Peak-height histograms per arm and phase.
     fig, axes = plt.subplots(len(first), 2, figsize=(10, 3.2 * len(first)), squeeze=False)
