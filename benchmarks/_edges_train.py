@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _harness import _clean, predict
+from _harness import predict
 from edges_rivals import RIVALS, rival_loss
 from shapeloss.discriminators import build_discriminator
 from shapeloss.edges import BoundaryDistanceLoss, CDFL1Loss, SoftArgmaxLoss, WeightedBCELoss
@@ -84,5 +84,3 @@ def train(arm: str, model: nn.Module, dims: int, batches, args: argparse.Namespa
 def val_and_test_probs(model, val_x, test_x, chunk=128):
     return predict(model, val_x, chunk), predict(model, test_x, chunk)
 
-
-clean = _clean  # the one JSON-ready copier, from the shared harness

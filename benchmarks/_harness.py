@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
 import time
@@ -26,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from benchmarks._results import write_json as _write_json_atomic
 from shapeloss.discriminators import build_discriminator
 from shapeloss.errors import InvalidArgumentError, ShapeMismatchError
 from shapeloss.losses import ShapeLoss
@@ -132,11 +132,8 @@ def _clean(obj):
 
 
 def write_json(path: str | os.PathLike[str], obj: dict) -> Path:
-    """Write ``_clean(obj)`` to ``path`` atomically (temporary file, then rename)."""
+    """Write ``_clean(obj)`` to ``path`` (indent 1) with the benchmarks' one atomic writer
+    (:func:`benchmarks._results.write_json`), creating its folder."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_clean(obj), indent=1)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-    return path
+    return _write_json_atomic(path, _clean(obj), indent=1)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import platform
 import sys
 import time
@@ -40,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _ecg_delineation_eval import best_thresholds, evaluate, print_table, summarise  # noqa: E402
-from _harness import _clean, predict  # noqa: E402  (one predict and one JSON copier for ECG and edges)
+from _harness import predict, write_json  # noqa: E402  (one predict and one JSON writer for ECG and edges)
 from _provenance import provenance  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
@@ -226,7 +225,7 @@ def main(argv=None) -> dict:
         "published_f1_quoted_in_issue_6": PUBLISHED_F1,
         "per_seed": results, "summary": table, "seconds": time.perf_counter() - t0,
     }
-    path.write_text(json.dumps(_clean(out), indent=1))
+    write_json(path, out)
     print(f"\nwrote {path} in {out['seconds']:.0f} s")
     return out
 

@@ -32,7 +32,6 @@ figures under docs/figures/.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -44,7 +43,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _edges_1d import run_1d  # noqa: E402
 from _edges_2d import run_2d  # noqa: E402
-from _edges_train import ARMS_1D, ARMS_2D, clean, limit_numba_threads  # noqa: E402
+from _edges_train import ARMS_1D, ARMS_2D, limit_numba_threads  # noqa: E402
+from _harness import write_json  # noqa: E402
 from _provenance import provenance  # noqa: E402
 from edges_rivals import RIVALS, print_table  # noqa: E402
 from shapeloss.runs import add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
@@ -126,7 +126,7 @@ def main(argv=None) -> dict:
         out["edges_2d"] = run_2d(args)
         print_table(f"2D edges ({len(args.seeds)} seeds, {args.test_size_2d} test images)", out["edges_2d"]["summary"])
     out["seconds"] = time.perf_counter() - t0
-    path.write_text(json.dumps(clean(out), indent=1))
+    write_json(path, out)
     print(f"\nwrote {path} in {out['seconds']:.0f} s")
     return out
 

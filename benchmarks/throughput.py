@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _provenance import device_info, provenance  # noqa: E402
+from _results import write_json  # noqa: E402
 from _throughput_data import data_and_picking, data_throughput, other_domains_throughput, picking_throughput  # noqa: E402,F401
 from _throughput_training import MALLOC_KEEP, PRESETS, isolated, run_config  # noqa: E402,F401
 
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict:
         "threads": args.threads, "torch": torch.__version__, "platform": platform.platform(),
         "length": args.length, "training": rows, "training_malloc_keep": allocator, "data": data, "picking": picking,
     }
-    out.write_text(json.dumps(result, indent=2))
+    write_json(out, result, indent=2)
     print("\n| batch | critic | d_every | s/step | x BCE | x BCE (paired) | windows/s | peak MB | G fwd/step | within bound | "
           "within bound (paired) | within bound (in step) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
