@@ -11,7 +11,8 @@ from pathlib import Path
 
 THROUGHPUT = "throughput_cpu"
 CRITICS = {"bce_only": "BCE only", "compact": "**compact** (default)", "light": "light", "global": "global",
-           "patch": "patch", "reference": "reference (the study's)"}
+           "patch": "patch", "reference": "reference (the study's)",
+           "compact_fused": "compact, real and fake in one call (experiment)"}
 
 
 def load(results: Path, name: str) -> dict:

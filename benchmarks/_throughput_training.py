@@ -15,9 +15,14 @@ import torch
 from shapeloss import REFERENCE_WEIGHT, AdversarialTrainer, ShapeLoss, build_discriminator, seed_everything
 from shapeloss.adversarial_step import PHASES
 from shapeloss.functional import generator_adversarial_term
-from shapeloss.seismic import PhaseNet, SyntheticBatches
+from shapeloss.seismic import PhaseNet, SyntheticBatches, SyntheticConfig
+
+from benchmarks._throughput_fused import SUFFIX, fuse_critic_passes
+from benchmarks._throughput_macs import step_macs
 
 PRESETS = ("compact", "light", "global", "patch", "reference")
+#: timing experiments, not library options (``_throughput_fused``)
+EXPERIMENTS = ("compact" + SUFFIX,)
 
 
 def _sync(device: torch.device) -> None:
@@ -38,8 +43,12 @@ def _peak_memory_mb(device: torch.device) -> float:
 def _build(preset: str | None, length: int, device: torch.device, d_every: int = 1):
     seed_everything(0)
     net = PhaseNet()
-    critic = build_discriminator(preset, 3, 3, length=length) if preset else None
+    fused = preset is not None and preset.endswith(SUFFIX)
+    name = preset[: -len(SUFFIX)] if fused else preset
+    critic = build_discriminator(name, 3, 3, length=length) if name else None
     loss = ShapeLoss(torch.nn.BCEWithLogitsLoss(), critic, weight=REFERENCE_WEIGHT, adversarial=preset is not None)
+    if fused:
+        fuse_critic_passes(loss)
     adam = lambda p: torch.optim.Adam(p, lr=1e-3, betas=(0.0, 0.999))  # noqa: E731
     trainer = AdversarialTrainer(
         net, loss, adam(net.parameters()), adam(critic.parameters()) if critic is not None else None,
@@ -92,13 +101,19 @@ def _critic_alone(trainer: AdversarialTrainer, batch, device: torch.device, repe
     return statistics.median(times)
 
 
+def _batches(batch_size: int, length: int, count: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``count`` synthetic batches of ``length`` samples: the generator needs room for its phases
+    (about 2,720 samples), so shorter windows are the start of 3001-sample ones."""
+    data = SyntheticBatches(batch_size, seed=0, config=SyntheticConfig(length=max(length, SyntheticConfig().length)))
+    return [tuple(t[..., :length].contiguous() for t in data(i)) for i in range(count)]  # type: ignore[misc]
+
+
 def run_config(preset: str | None, batch_size: int, steps: int, warmup: int, length: int, device: str,
                threads: int, d_every: int = 1) -> dict:
     torch.set_num_threads(threads)
     dev = torch.device(device)
     trainer = _build(preset, length, dev, d_every=d_every)
-    data = SyntheticBatches(batch_size, seed=0)
-    batches = [data(i) for i in range(min(steps + warmup, 4))]
+    batches = _batches(batch_size, length, min(steps + warmup, 4))
     for i in range(warmup):
         trainer.step(batches[i % len(batches)])
     # a BCE-only twin, stepped alternately with this configuration: on a shared
@@ -133,6 +148,8 @@ def run_config(preset: str | None, batch_size: int, steps: int, warmup: int, len
         "peak_memory_mb": _peak_memory_mb(dev), "phase_seconds": split, "phase_split_steps": split_steps,
         "critic_own_passes_seconds": critic,
         "critic_parameters": sum(p.numel() for p in trainer.loss.parameters()),
+        **step_macs(trainer.model, trainer.loss.discriminator if trainer.loss.uses_discriminator else None,
+                    3, 3, length, d_every),
         "paired_ratio_to_bce": statistics.median(paired) if paired else 1.0,
         "paired_ratios": paired,
         "bce_twin_seconds_per_step": statistics.median(twin_times) if twin_times else None,
@@ -143,7 +160,8 @@ def _worker(queue, kwargs):
     try:
         queue.put(run_config(**kwargs))
     except Exception as exc:  # report, do not hang the parent
-        queue.put({"error": f"{type(exc).__name__}: {exc}", **{k: kwargs[k] for k in ("preset", "batch_size")}})
+        queue.put({"error": f"{type(exc).__name__}: {exc}", "preset": kwargs["preset"] or "bce_only",
+                   "batch_size": kwargs["batch_size"]})
 
 
 #: glibc malloc settings that keep freed memory in the process instead of returning it to the

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _provenance import device_info, provenance  # noqa: E402
 from _results import write_json  # noqa: E402
 from _throughput_data import data_and_picking, data_throughput, other_domains_throughput, picking_throughput  # noqa: E402,F401
-from _throughput_training import MALLOC_KEEP, PRESETS, isolated, run_config  # noqa: E402,F401
+from _throughput_training import EXPERIMENTS, MALLOC_KEEP, PRESETS, isolated, run_config  # noqa: E402,F401
 
 from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_paths, parse_checked  # noqa: E402
 
@@ -41,7 +41,8 @@ from shapeloss.runs import Progress, add_run_arguments, apply_threads, output_pa
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 100])
-    parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS)
+    parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS + EXPERIMENTS,
+                        help="critic presets; compact_fused: a timing experiment (real and fake in one critic call)")
     parser.add_argument("--d-every", type=int, nargs="+", default=[1], help="critic update intervals to measure")
     parser.add_argument("--steps", type=int, default=8, help="timed steps per configuration")
     parser.add_argument("--warmup", type=int, default=2)

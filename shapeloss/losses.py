@@ -291,6 +291,16 @@ class ShapeLoss(nn.Module):
                 f"condition: expected {channels} channel(s) (the critic's condition_channels), got shape {tuple(condition.shape)}"
             )
 
+    def check_inputs(self, logits: Tensor, target: Tensor, condition: Tensor | None = None) -> None:
+        """Run the input checks a call of this loss runs with ``validate=True`` (a no-op without).
+
+        Ranks, shapes, dtypes and devices; finiteness of ``logits``, ``target`` and ``condition``
+        (a host read each); ``target`` in ``[0, 1]`` for the sigmoid and softmax activations.
+        A custom training loop that calls the loss several times on the same tensors can check
+        once and pass ``checked=True`` to :meth:`generator_terms` / :meth:`discriminator_terms`.
+        """
+        self._check(logits, target, condition)
+
     def _check(self, logits: Tensor, target: Tensor, condition: Tensor | None) -> None:
         if not self.validate:
             return

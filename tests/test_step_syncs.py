@@ -188,3 +188,17 @@ def test_the_loss_checks_still_stop_a_bad_target_on_critic_and_generator_only_st
     t.step((x, y))  # step 1: the critic is due (and with d_every=2, step 2 is generator-only)
     with pytest.raises(OutOfDomainError, match="target: expected values in"):
         t.step((x, y * 2.0))
+
+
+def test_check_inputs_is_the_loss_own_check_and_a_no_op_without_validate():
+    from shapeloss.errors import NonFiniteInputError, OutOfDomainError
+
+    x, y = batch(0)
+    logits = torch.randn_like(y)
+    checking, trusting = trainer(validate=True).loss, trainer(validate=False).loss
+    checking.check_inputs(logits, y, x)  # good inputs pass
+    with pytest.raises(OutOfDomainError, match="target: expected values in"):
+        checking.check_inputs(logits, y + 1.5, x)
+    with pytest.raises(NonFiniteInputError, match="condition: expected finite values"):
+        checking.check_inputs(logits, y, x.clone().fill_(float("nan")))
+    trusting.check_inputs(logits, y + 1.5, x)  # validate=False: nothing is read, nothing raised
