@@ -166,7 +166,8 @@ def edges_timing(results: Path) -> str:
 DOCS = {
     **{f"provenance-{name}": partial(provenance, name) for name in (
         "ecg_delineation", "ecg_delineation_seeds23", "synthetic_edges", "synthetic_edges_1d_jitter0",
-        "synthetic_edges_1d_jitter12", "synthetic_edges_2d_long", "synthetic_edges_2d_global_critic", "throughput_cpu")},
+        "synthetic_edges_1d_jitter12", "synthetic_edges_2d_long", "synthetic_edges_2d_global_critic", "throughput_cpu",
+        "throughput_step_ratio_cpu")},
     "ecg-quick": ecg_quick,
     "ecg-four-seeds": ecg_four_seeds,
     "ecg-timing": ecg_timing,

@@ -7,6 +7,7 @@ for ``benchmarks/docs_tables.py``.
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 THROUGHPUT = "throughput_cpu"
@@ -219,6 +220,42 @@ def critic_cost(results: Path) -> str:
     return f"{cost['compact']}x a BCE step (paired, CPU) instead of {cost['reference']}x"
 
 
+STEP_RATIO = "throughput_step_ratio_cpu"
+
+
+def step_cost(results: Path) -> str:
+    """The default critic's step against BCE's, paired, with its arithmetic (throughput_step_ratio_cpu.json)."""
+    report = load(results, STEP_RATIO)
+    out = ["| batch | critic | x BCE (paired median) | paired ratios, quartiles | x BCE in multiply-accumulates | "
+           "critic update (ms) | generator backward (ms) | BCE step (twin, ms) |", "|---|---|---|---|---|---|---|---|"]
+    for r in report["training"]:
+        if r["preset"] == "bce_only" or "error" in r:
+            continue
+        q = statistics.quantiles(r["paired_ratios"], n=4)
+        phases = r["phase_seconds"]
+        update = phases["critic_forward_backward"] + phases["critic_optimizer"]
+        out.append(f"| {r['batch_size']} | {CRITICS[r['preset']]} | {r['paired_ratio_to_bce']:.2f} | {q[0]:.2f}-{q[2]:.2f} | "
+                   f"{r['mac_ratio_to_bce']:.3f} | {1000 * update:.1f} | {1000 * phases['generator_backward']:.1f} | "
+                   f"{1000 * r['bce_twin_seconds_per_step']:.1f} |")
+    return "\n".join(out)
+
+
+def step_cost_summary(results: Path) -> str:
+    """The default critic's paired step ratios and its arithmetic, in words."""
+    rows = [r for r in load(results, STEP_RATIO)["training"] if "error" not in r]
+    compact = [r for r in rows if r["preset"] == "compact"]
+    fused = [r for r in rows if r["preset"] == "compact_fused"]
+    text = (f"the default critic's step costs {_span([r['paired_ratio_to_bce'] for r in compact], '.2f')}x a BCE step "
+            f"(paired, batch {' and '.join(str(r['batch_size']) for r in compact)}), and its arithmetic alone "
+            f"{compact[0]['mac_ratio_to_bce']:.3f}x")
+    if fused:
+        text += f"; one critic call for real and fake costs {_span([r['paired_ratio_to_bce'] for r in fused], '.2f')}x"
+    before = load(results, STEP_RATIO + "_before")
+    old = [r["paired_ratio_to_bce"] for r in before["training"] if r["preset"] == "compact" and "error" not in r]
+    return text + (f". The same measurement before the two changes below gave {_span(old, '.2f')}x "
+                   f"(commit `{before['commit'][:7]}`, `{STEP_RATIO}_before.json`)")
+
+
 def critic_run(results: Path) -> str:
     """Commit, device, threads and wall time of critic_tradeoff.json."""
     r = load(results, "critic_tradeoff")
@@ -227,6 +264,8 @@ def critic_run(results: Path) -> str:
 
 
 DOCS = {
+    "step-cost": step_cost,
+    "step-cost-summary": step_cost_summary,
     "critic-tradeoff-run": critic_run,
     "throughput-bounds": bounds,
     "readme-critic-cost": critic_cost,
