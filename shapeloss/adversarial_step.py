@@ -229,13 +229,16 @@ def _apply(optimizer: torch.optim.Optimizer, module: nn.Module, ops: StepOps, wh
 
 
 def critic_update(loss: ShapeLoss, logits: Tensor, target: Tensor, condition: Tensor,
-                  optimizer: torch.optim.Optimizer, ops: StepOps) -> CriticResult:
-    """One critic update on the detached prediction; returns its terms (scores from its pre-update pass)."""
+                  optimizer: torch.optim.Optimizer, ops: StepOps, checked: bool = False) -> CriticResult:
+    """One critic update on the detached prediction; returns its terms (scores from its pre-update pass).
+
+    ``checked``: the loss's input checks already ran on these tensors this step (not repeated).
+    """
     assert loss.discriminator is not None
     optimizer.zero_grad(set_to_none=True)
     with ops.phase("critic_forward_backward"):
         with ops.autocast():
-            result = loss.discriminator_terms(logits.detach(), target, condition)
+            result = loss.discriminator_terms(logits.detach(), target, condition, checked=checked)
         ops.guard.check("discriminator loss", finite_flag([result.total]), lambda: f"{float(result.total.detach())}",
                         "non-finite discriminator loss")
         ops.backward(result.total)
@@ -246,11 +249,14 @@ def critic_update(loss: ShapeLoss, logits: Tensor, target: Tensor, condition: Te
 
 
 def generator_update(loss: ShapeLoss, model: nn.Module, logits: Tensor, target: Tensor, condition: Tensor,
-                     optimizer: torch.optim.Optimizer, ops: StepOps) -> ShapeLossResult:
-    """The generator's update through the frozen critic; returns its terms."""
+                     optimizer: torch.optim.Optimizer, ops: StepOps, checked: bool = False) -> ShapeLossResult:
+    """The generator's update through the frozen critic; returns its terms.
+
+    ``checked``: the loss's input checks already ran on these tensors this step (not repeated).
+    """
     optimizer.zero_grad(set_to_none=True)
     with ops.phase("generator_loss_forward"), ops.autocast():
-        result = loss.generator_terms(logits, target, condition)
+        result = loss.generator_terms(logits, target, condition, checked=checked)
     for term, value in (("base loss", result.base), ("adversarial loss", result.adversarial),
                         ("generator loss", result.total.detach())):
         if value is not None:
@@ -268,16 +274,19 @@ def adversarial_step(model: nn.Module, loss: ShapeLoss, inputs: Tensor, target: 
     """The step: check the batch, one generator forward, ``d_steps`` critic updates (if due), one generator update.
 
     The caller has called ``ops.guard.begin(step)``. A failed check calls the guard's ``fail``
-    (which raises); schedulers and a ``GradScaler``'s ``update`` are the caller's.
+    (which raises); schedulers and a ``GradScaler``'s ``update`` are the caller's. The loss's
+    own input checks (``ShapeLoss(validate=True)``, a host read each) run once, in the step's
+    first call of the loss; the later calls see the same tensors and skip them.
     """
     check_batch(inputs, target, condition, ops.guard)
     logits = generator_forward(model, inputs, ops, upcast)
     critic = None
     if critic_due:
         assert d_optimizer is not None
-        for _ in range(d_steps):
-            critic = critic_update(loss, logits, target, condition, d_optimizer, ops)
-    return StepOutput(generator_update(loss, model, logits, target, condition, g_optimizer, ops), critic)
+        for i in range(d_steps):
+            critic = critic_update(loss, logits, target, condition, d_optimizer, ops, checked=i > 0)
+    generator = generator_update(loss, model, logits, target, condition, g_optimizer, ops, checked=critic is not None)
+    return StepOutput(generator, critic)
 
 
 def step_metrics(output: StepOutput) -> dict[str, Tensor]:

@@ -24,9 +24,9 @@ from collections.abc import Callable
 
 import torch
 from einops import rearrange
-import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ._pooling import avg_pool_by
 from ._validation import check_choice, check_positive_int, check_same_batch_and_spatial, check_tensor, is_integer
 from .errors import DtypeMismatchError, InvalidArgumentError, ShapeMismatchError
 
@@ -109,8 +109,8 @@ class _ConditionalCritic(nn.Module):
         if self.downsample > 1:
             # average pooling keeps a peak's height and width (in coarser units) at a
             # fraction of the cost: the critic judges shape, the base loss aligns
-            pool = F.avg_pool1d if self.dims == 1 else F.avg_pool2d
-            joined = pool(joined, self.downsample, self.downsample, ceil_mode=True)
+            # (``F.avg_pool{1,2}d(..., ceil_mode=True)``, bit for bit, faster on the CPU)
+            joined = avg_pool_by(joined, self.downsample)
         return joined
 
     def _set_inputs(self, label_channels: int, condition_channels: int, downsample: int) -> None:

@@ -324,14 +324,19 @@ class ShapeLoss(nn.Module):
         self.last.remember_generator(result)
         return result.total
 
-    def generator_terms(self, logits: Tensor, target: Tensor, condition: Tensor | None = None) -> ShapeLossResult:
+    def generator_terms(self, logits: Tensor, target: Tensor, condition: Tensor | None = None, *,
+                        checked: bool = False) -> ShapeLossResult:
         """The generator loss and its terms, as a :class:`ShapeLossResult` (nothing is stored).
 
         Same checks, value and gradient as calling the loss; no gradient reaches the
-        discriminator's parameters.
+        discriminator's parameters. ``checked=True`` says these very tensors already passed
+        this loss's input checks (as in :func:`~shapeloss.adversarial_step.adversarial_step`,
+        whose first call of a step checks them): the ``validate`` checks, a host read each,
+        are not repeated; the cheap shape checks against the critic still run.
         """
         self._check_softmax(logits, self.uses_discriminator)
-        self._check(logits, target, condition)
+        if not checked:
+            self._check(logits, target, condition)
         if self.uses_discriminator:
             self._check_against_critic(logits, condition)
         total, parts = Fn.shape_loss(
@@ -356,12 +361,17 @@ class ShapeLoss(nn.Module):
         self.last.remember_critic(result)
         return result.total
 
-    def discriminator_terms(self, logits: Tensor, target: Tensor, condition: Tensor) -> CriticResult:
-        """The critic's loss and its terms, as a :class:`CriticResult` (nothing is stored)."""
+    def discriminator_terms(self, logits: Tensor, target: Tensor, condition: Tensor, *,
+                            checked: bool = False) -> CriticResult:
+        """The critic's loss and its terms, as a :class:`CriticResult` (nothing is stored).
+
+        ``checked=True``: the inputs already passed this loss's checks (see :meth:`generator_terms`).
+        """
         if self.discriminator is None:
             raise TypeError("discriminator: expected an nn.Module to compute discriminator_loss, got None")
         self._check_softmax(logits, True)
-        self._check(logits, target, condition)
+        if not checked:
+            self._check(logits, target, condition)
         self._check_against_critic(logits, condition)
         if condition is None:
             raise TypeError("condition: expected a tensor (the critic's conditioning input), got None")

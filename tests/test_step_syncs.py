@@ -159,3 +159,32 @@ def test_fit_reads_the_checks_of_the_steps_after_the_last_log_step():
     t = trainer(log_every=5, model=NanGradAt({6}))
     with pytest.raises(NonFiniteLossError, match=r"^step 6: the generator's gradient is not finite"):
         t.fit(batch, steps=7)  # log steps 5 only: step 6's failure is read when fit ends
+
+
+@pytest.mark.parametrize("d_steps", [1, 3])
+def test_the_loss_checks_its_inputs_once_per_step(d_steps, monkeypatch):
+    """``ShapeLoss(validate=True)`` reads the host to check its inputs; the step's later calls of the
+    loss (more critic updates, the generator update) see the same tensors and do not repeat it."""
+    import shapeloss.losses as losses_module
+
+    t = trainer(log_every=5, validate=True, d_steps=d_steps)
+    calls = []
+    original = losses_module.ShapeLoss._check
+    monkeypatch.setattr(losses_module.ShapeLoss, "_check", lambda self, *a: calls.append(1) or original(self, *a))
+    t.step(batch(0))
+    assert len(calls) == 1
+    with counted_reads() as reads:
+        t.step(batch(1))
+    assert len(calls) == 2
+    assert reads and all("_validation.py" in where for _, where in reads), reads  # the loss's checks, nothing else
+
+
+@pytest.mark.parametrize("d_every", [1, 2])
+def test_the_loss_checks_still_stop_a_bad_target_on_critic_and_generator_only_steps(d_every):
+    from shapeloss.errors import OutOfDomainError
+
+    t = trainer(log_every=1, validate=True, d_every=d_every)
+    x, y = batch(0)
+    t.step((x, y))  # step 1: the critic is due (and with d_every=2, step 2 is generator-only)
+    with pytest.raises(OutOfDomainError, match="target: expected values in"):
+        t.step((x, y * 2.0))
