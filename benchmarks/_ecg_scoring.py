@@ -19,7 +19,7 @@ import numpy as np
 from shapeloss.ecg import BOUNDARIES
 from shapeloss.ecg.dataset import LeadSet
 from shapeloss.errors import ShapeMismatchError
-from shapeloss.metrics import _greedy_match, _peaks_2d
+from shapeloss.metrics import find_peaks_batch, match_peaks_grouped
 
 #: Pick thresholds of the grid (0.02 to 0.98): a post-hoc map moves outputs across it.
 THRESHOLDS = np.round(np.arange(0.02, 0.99, 0.02), 2)
@@ -32,7 +32,7 @@ def tolerance_samples(data: LeadSet, tolerance_ms: float = 150.0) -> int:
 
 
 def _channel(probs: np.ndarray, data: LeadSet, c: int, distance: int):
-    row, pos, val = _peaks_2d(np.ascontiguousarray(probs[:, c], dtype=np.float64), 0.0, distance)
+    row, pos, val = find_peaks_batch(probs[:, c], 0.0, distance)
     lab = [np.asarray(b[c], dtype=np.int64) for b in data.boundaries]
     lg = np.concatenate([np.full(len(a), i, dtype=np.int64) for i, a in enumerate(lab)])
     lp = np.concatenate(lab) if lab else np.zeros(0, dtype=np.int64)
@@ -41,7 +41,7 @@ def _channel(probs: np.ndarray, data: LeadSet, c: int, distance: int):
 
 def _match(row, pos, lg, lp, n, spans, tol):
     """Per lead tp, fp (unmatched inside the span), fn, and the matched (lead, pick - label) pairs."""
-    pi, li = _greedy_match(row, pos, lg, lp, tol)
+    pi, li = match_peaks_grouped(row, pos, lg, lp, tol)
     tp = np.bincount(row[pi], minlength=n)
     un = np.ones(row.size, bool)
     un[pi] = False

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shapeloss.metrics import _pick_counts, _picking_inputs
+from shapeloss.metrics import threshold_counts
 
 THRESHOLDS = np.round(np.arange(0.02, 0.99, 0.02), 2)
 LEVELS = THRESHOLDS  # quantile levels of the threshold grid
@@ -34,11 +34,7 @@ def unit_counts(pred: np.ndarray, labels: np.ndarray, channel: int, units: np.nd
     # each window as a channel of one batch row: the pick counts come back per window
     p = pred[None, :, channel]
     y = labels[None, :, channel]
-    cand, lab, c, tol, dist = _picking_inputs(p, y, tolerance, distance, 0.5)
-    per_window = np.zeros((c, thresholds.size, 3), dtype=np.int64)
-    for j, t in enumerate(thresholds):
-        tp, fp, fn, _ = _pick_counts(cand, lab, c, float(t), tol, dist)
-        per_window[:, j] = np.stack([tp, fp, fn], axis=1)
+    per_window = threshold_counts(p, y, thresholds, tolerance, distance, label_threshold=0.5)
     n_units = int(units.max()) + 1 if units.size else 0
     out = np.zeros((n_units, thresholds.size, 3), dtype=np.int64)
     np.add.at(out, units, per_window)

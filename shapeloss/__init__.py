@@ -37,6 +37,7 @@ from .metrics import (
     effective_detections,
     pick_metrics,
     suppression_report,
+    threshold_counts,
     threshold_sweep,
 )
 from .objectives import AdversarialObjective, get_objective
@@ -76,6 +77,7 @@ __all__ = [
     "effective_detections",
     "pick_metrics",
     "threshold_sweep",
+    "threshold_counts",
     "bootstrap_ratio",
     "PickCounts",
     "count_picks",

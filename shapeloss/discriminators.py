@@ -19,6 +19,7 @@ Shapes: ``label`` is ``(B, C_label, L)`` or ``(B, C_label, H, W)``;
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 
 import torch
@@ -118,23 +119,6 @@ class _ConditionalCritic(nn.Module):
         self.condition_channels = check_positive_int(condition_channels, "condition_channels")
         self.downsample = check_positive_int(downsample, "downsample")
 
-    def _build_trunk(
-        self, label_channels: int, condition_channels: int, dims: int, width: int, depth: int,
-        kernel_size: int, stride: int, first_stride: int | None, norm: str, spectral_norm: bool,
-        max_width: int, downsample: int,
-    ) -> int:
-        """Check the shared options, build ``self.features``; returns its output channels."""
-        self._set_inputs(label_channels, condition_channels, downsample)
-        self.dims = _check_dims(dims)
-        check_choice(norm, "norm", NORMS)
-        self.features, channels = _trunk(
-            label_channels + condition_channels, dims,
-            check_positive_int(width, "width"), check_positive_int(depth, "depth"),
-            check_positive_int(kernel_size, "kernel_size"), check_positive_int(stride, "stride"),
-            norm, spectral_norm, check_positive_int(max_width, "max_width"), first_stride,
-        )
-        return channels
-
 
 def _trunk(
     in_channels: int,
@@ -221,7 +205,65 @@ class ReferenceCritic1d(_ConditionalCritic):
         return self.score(rearrange(self.features(x), "b c l -> b (c l)"))
 
 
-class GlobalCritic(_ConditionalCritic):
+class _TrunkCritic(_ConditionalCritic):
+    """``depth`` strided blocks (``self.features``) then a score head; the options of both critics.
+
+    The arguments are :class:`GlobalCritic`'s (documented there). A subclass supplies the head
+    (:meth:`_head`) and, through :func:`_with_default_depth`, its own default ``depth``.
+    """
+
+    def __init__(
+        self,
+        label_channels: int,
+        condition_channels: int,
+        dims: int = 1,
+        width: int = 32,
+        depth: int = 4,
+        kernel_size: int = 7,
+        stride: int = 2,
+        first_stride: int | None = None,
+        norm: str = "batch",
+        spectral_norm: bool = False,
+        max_width: int = 256,
+        downsample: int = 1,
+    ) -> None:
+        super().__init__()
+        self._set_inputs(label_channels, condition_channels, downsample)
+        self.dims = _check_dims(dims)
+        check_choice(norm, "norm", NORMS)
+        self.features, channels = _trunk(
+            label_channels + condition_channels, dims,
+            check_positive_int(width, "width"), check_positive_int(depth, "depth"),
+            check_positive_int(kernel_size, "kernel_size"), check_positive_int(stride, "stride"),
+            norm, spectral_norm, check_positive_int(max_width, "max_width"), first_stride,
+        )
+        # built after the trunk: the same parameters, in the same order, for the same seed
+        self.score = self._head(channels, kernel_size, spectral_norm)
+
+    def _head(self, channels: int, kernel_size: int, spectral_norm: bool) -> nn.Module:
+        """The score layer on the trunk's ``channels`` output channels."""
+        raise NotImplementedError
+
+
+def _with_default_depth(init: Callable[..., None], depth: int, owner: str) -> Callable[..., None]:
+    """A copy of the trunk critics' ``__init__`` whose ``depth`` defaults to ``depth``.
+
+    A copy of the function, not a wrapper: ``inspect.signature``, positional calls and the
+    argument checks stay exactly those of the one ``__init__``; only that one default differs.
+    """
+    code = init.__code__
+    names = code.co_varnames[: code.co_argcount]
+    defaults = list(init.__defaults__ or ())
+    defaults[names.index("depth") - (len(names) - len(defaults))] = depth
+    copy = types.FunctionType(code, init.__globals__, init.__name__, tuple(defaults), init.__closure__)
+    copy.__kwdefaults__ = init.__kwdefaults__
+    copy.__annotations__ = dict(init.__annotations__)
+    copy.__module__ = init.__module__
+    copy.__qualname__ = f"{owner}.__init__"
+    return copy
+
+
+class GlobalCritic(_TrunkCritic):
     """Strided convolutions, global average pooling, one linear score per sample.
 
     Args:
@@ -245,34 +287,17 @@ class GlobalCritic(_ConditionalCritic):
         ``(B, C_label, *)`` and ``(B, C_cond, *)`` -> scores ``(B, 1)``; any length >= 1.
     """
 
-    def __init__(
-        self,
-        label_channels: int,
-        condition_channels: int,
-        dims: int = 1,
-        width: int = 32,
-        depth: int = 4,
-        kernel_size: int = 7,
-        stride: int = 2,
-        first_stride: int | None = None,
-        norm: str = "batch",
-        spectral_norm: bool = False,
-        max_width: int = 256,
-        downsample: int = 1,
-    ) -> None:
-        super().__init__()
-        channels = self._build_trunk(
-            label_channels, condition_channels, dims, width, depth, kernel_size, stride,
-            first_stride, norm, spectral_norm, max_width, downsample,
-        )
-        self.score = _maybe_spectral(nn.Linear(channels, 1), spectral_norm)
+    __init__ = _with_default_depth(_TrunkCritic.__init__, 4, "GlobalCritic")
+
+    def _head(self, channels: int, kernel_size: int, spectral_norm: bool) -> nn.Module:
+        return _maybe_spectral(nn.Linear(channels, 1), spectral_norm)
 
     def forward(self, label: Tensor, condition: Tensor) -> Tensor:
         h = self.features(self._join(label, condition))
         return self.score(rearrange(h, "b c ... -> b c (...)").mean(dim=-1))
 
 
-class PatchCritic(_ConditionalCritic):
+class PatchCritic(_TrunkCritic):
     """PatchGAN-style critic: one score per receptive field (Isola et al., 2017).
 
     Same arguments as :class:`GlobalCritic` (``downsample`` included); the last block is a convolution to a
@@ -283,28 +308,11 @@ class PatchCritic(_ConditionalCritic):
         ``(B, C_label, *)`` and ``(B, C_cond, *)`` -> scores ``(B, 1, *')``.
     """
 
-    def __init__(
-        self,
-        label_channels: int,
-        condition_channels: int,
-        dims: int = 1,
-        width: int = 32,
-        depth: int = 3,
-        kernel_size: int = 7,
-        stride: int = 2,
-        first_stride: int | None = None,
-        norm: str = "batch",
-        spectral_norm: bool = False,
-        max_width: int = 256,
-        downsample: int = 1,
-    ) -> None:
-        super().__init__()
-        channels = self._build_trunk(
-            label_channels, condition_channels, dims, width, depth, kernel_size, stride,
-            first_stride, norm, spectral_norm, max_width, downsample,
-        )
+    __init__ = _with_default_depth(_TrunkCritic.__init__, 3, "PatchCritic")
+
+    def _head(self, channels: int, kernel_size: int, spectral_norm: bool) -> nn.Module:
         k = kernel_size
-        self.score = _maybe_spectral(_conv(dims)(channels, 1, k, padding=k // 2), spectral_norm)
+        return _maybe_spectral(_conv(self.dims)(channels, 1, k, padding=k // 2), spectral_norm)
 
     def forward(self, label: Tensor, condition: Tensor) -> Tensor:
         return self.score(self.features(self._join(label, condition)))

@@ -16,7 +16,9 @@ Two families of numbers:
   (``band_share``) is the signature of the problem shapeloss fixes.
 * **picking** (:func:`pick_metrics`, :func:`threshold_sweep`): predicted peaks
   above a threshold matched one-to-one to label peaks within a tolerance,
-  giving precision, recall, F1 and the time residuals of the matches.
+  giving precision, recall, F1 and the time residuals of the matches;
+  :func:`threshold_counts` gives the true picks, false picks and missed events
+  behind them, per threshold.
 
 :func:`bootstrap_ratio` compares two models' counts with a confidence interval.
 
@@ -47,8 +49,18 @@ from ._metric_inputs import (  # noqa: F401
     _probabilities,
     _unit_interval,
 )
-from .peaks import _greedy_match, _local_maxima, _peaks_2d, _select_by_distance, find_peaks, label_peaks, match_peaks  # noqa: F401
-from .picking import _f1, _pick_counts, _picking_inputs, _ratio, pick_metrics, threshold_sweep  # noqa: F401
+from .peaks import (  # noqa: F401
+    _greedy_match,
+    _local_maxima,
+    _peaks_2d,
+    _select_by_distance,
+    find_peaks,
+    find_peaks_batch,
+    label_peaks,
+    match_peaks,
+    match_peaks_grouped,
+)
+from .picking import _f1, _pick_counts, _picking_inputs, _ratio, pick_metrics, threshold_counts, threshold_sweep  # noqa: F401
 from .statistics import _counts, _safe_ratio, bootstrap_ratio  # noqa: F401
 from .suppression import (  # noqa: F401
     HISTOGRAM_BINS,
@@ -63,7 +75,9 @@ from .suppression import (  # noqa: F401
 
 __all__ = [
     "find_peaks",
+    "find_peaks_batch",
     "match_peaks",
+    "match_peaks_grouped",
     "label_peaks",
     "NearbyPeaks",
     "best_peak_near_labels",
@@ -72,5 +86,6 @@ __all__ = [
     "suppression_report",
     "pick_metrics",
     "threshold_sweep",
+    "threshold_counts",
     "bootstrap_ratio",
 ]

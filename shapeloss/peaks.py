@@ -8,7 +8,9 @@ on these functions (:mod:`shapeloss.suppression`, :mod:`shapeloss.picking`) also
 count an edge sample (or an edge plateau, at the edge) that is strictly higher than
 its one neighbour: an event cut by the window's border must not vanish from the counts.
 
-Matching (:func:`match_peaks`) is greedy and one-to-one, closest pairs first. The
+Matching (:func:`match_peaks`) is greedy and one-to-one, closest pairs first.
+:func:`find_peaks_batch` and :func:`match_peaks_grouped` do the same for many traces at
+once, vectorised (a trace is a row, or a group of positions). The
 seismic picker (:mod:`shapeloss.seismic.annotate`), the ECG delineation metrics
 (:mod:`shapeloss.ecg.metrics`) and the operating points use these functions.
 """
@@ -20,10 +22,10 @@ import math
 import numpy as np
 
 from ._metric_inputs import _as_float_tensor, _non_negative_int, _positions, _probabilities, _unit_interval
-from ._validation import check_finite, check_positive_int, check_tensor, is_real
-from .errors import InvalidArgumentError
+from ._validation import check_bool, check_finite, check_positive_int, check_tensor, is_real
+from .errors import InvalidArgumentError, ShapeMismatchError
 
-__all__ = ["find_peaks", "match_peaks", "label_peaks"]
+__all__ = ["find_peaks", "find_peaks_batch", "match_peaks", "match_peaks_grouped", "label_peaks"]
 
 
 def _local_maxima(rows: np.ndarray, edges: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -137,15 +139,55 @@ def find_peaks(trace: object, height: float = 0.0, distance: int = 1, edges: boo
         >>> find_peaks(np.array([0, 1, 0, 0.5, 0, 0.8, 0]), height=0.6, distance=1).tolist()
         [1, 5]
     """
-    t = check_tensor(_as_float_tensor(trace, "trace"), "trace", ndim=1, allow_empty=True)
-    check_finite(t, "trace")
+    t = _traces(trace, "trace", ndim=1)
+    height = _height(height)
+    distance = check_positive_int(distance, "distance")
+    _, pos, _ = _peaks_2d(t[None, :], height, distance, bool(edges))
+    return pos
+
+
+def _traces(x: object, name: str, ndim: int) -> np.ndarray:
+    t = check_tensor(_as_float_tensor(x, name), name, ndim=ndim, allow_empty=True)
+    check_finite(t, name)
+    return t.numpy()
+
+
+def _height(height: object) -> float:
     if not is_real(height):
         raise TypeError(f"height: expected a float, got {type(height).__name__} {height!r}")
     if math.isnan(float(height)):
         raise InvalidArgumentError(f"height: expected a number, got {height!r}")
+    return float(height)
+
+
+def find_peaks_batch(
+    traces: object, height: float = 0.0, distance: int = 1, edges: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The peaks of every row of ``(N, L)`` traces: :func:`find_peaks` on each row, vectorised.
+
+    Args:
+        traces: 2-D array or tensor ``(N, L)``, one trace per row (e.g. a channel of a
+            ``(B, C, L)`` prediction: ``probs[:, c]``); converted to float64.
+        height: keep peaks whose value is ``>= height``.
+        distance: keep peaks at least ``distance`` samples apart within a row; when two
+            are closer, the higher one wins (the earlier one on a tie).
+        edges: also count a row's first (last) sample when it is strictly higher than the
+            samples after (before) it.
+
+    Returns:
+        ``(row, position, value)``: three ``(P,)`` arrays (int64, int64, float64), one entry
+        per peak, sorted by row then position; ``position[row == i]`` is
+        ``find_peaks(traces[i], height, distance, edges)``.
+
+    Example:
+        >>> row, pos, val = find_peaks_batch(np.array([[0, 1, 0, 0.5, 0], [0, 0, 0.8, 0, 0]]), height=0.6)
+        >>> row.tolist(), pos.tolist(), val.tolist()
+        ([0, 1], [1, 2], [1.0, 0.8])
+    """
+    rows = _traces(traces, "traces", ndim=2)
+    height = _height(height)
     distance = check_positive_int(distance, "distance")
-    _, pos, _ = _peaks_2d(t.numpy()[None, :], float(height), distance, bool(edges))
-    return pos
+    return _peaks_2d(rows, height, distance, check_bool(edges, "edges"))
 
 
 def _greedy_match(
@@ -211,6 +253,62 @@ def match_peaks(predicted: object, labeled: object, tolerance: int) -> list[tupl
     pi, li = _greedy_match(np.zeros_like(pred), pred, np.zeros_like(lab), lab, tolerance)
     pairs = sorted(zip(lab[li].tolist(), pred[pi].tolist()))
     return [(p, l) for l, p in pairs]
+
+
+_INDEX_LIMIT = 2**31  # groups and positions share one int64 sort key (group * 2**32 + position)
+
+
+def _indices(x: object, name: str, size: int | None = None, size_of: str = "") -> np.ndarray:
+    arr = _positions(x, name)
+    if size is not None and arr.size != size:
+        raise ShapeMismatchError(f"{name}: expected {size} entries (one per entry of {size_of}), got {arr.size}")
+    if arr.size and (arr.min() < 0 or arr.max() >= _INDEX_LIMIT):
+        raise InvalidArgumentError(
+            f"{name}: expected integers in [0, 2**31), got values from {int(arr.min())} to {int(arr.max())}"
+        )
+    return arr
+
+
+def match_peaks_grouped(
+    predicted_groups: object,
+    predicted: object,
+    labeled_groups: object,
+    labeled: object,
+    tolerance: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_peaks` for many traces at once: greedy one-to-one matching inside groups.
+
+    A predicted and a labelled peak can match only when they are in the same group (a
+    trace: a row of :func:`find_peaks_batch`, a record, a lead) and at most ``tolerance``
+    samples apart; the closest pairs are matched first (ties: the earlier label, then the
+    earlier prediction), and each peak is used at most once.
+
+    Args:
+        predicted_groups: ``(P,)`` integer group of each predicted peak.
+        predicted: ``(P,)`` integer positions of the predicted peaks.
+        labeled_groups: ``(Q,)`` integer group of each labelled peak.
+        labeled: ``(Q,)`` integer positions of the labelled peaks.
+        tolerance: the largest accepted ``|predicted - labeled|``, in samples.
+
+    Groups and positions are sample indices in ``[0, 2**31)``.
+
+    Returns:
+        ``(predicted_index, labeled_index)``: two ``(M,)`` int64 arrays, one entry per
+        matched pair, indexing ``predicted`` and ``labeled``.
+
+    Example:
+        >>> pi, li = match_peaks_grouped([0, 0, 1], [10, 52, 50], [0, 1], [50, 50], tolerance=5)
+        >>> sorted(zip(pi.tolist(), li.tolist()))
+        [(1, 0), (2, 1)]
+    """
+    pred = _indices(predicted, "predicted")
+    group_p = _indices(predicted_groups, "predicted_groups", pred.size, "predicted")
+    lab = _indices(labeled, "labeled")
+    group_l = _indices(labeled_groups, "labeled_groups", lab.size, "labeled")
+    tolerance = check_positive_int(tolerance, "tolerance", minimum=0)
+    if tolerance >= _INDEX_LIMIT:
+        raise InvalidArgumentError(f"tolerance: expected an int in [0, 2**31), got {tolerance}")
+    return _greedy_match(group_p, pred, group_l, lab, tolerance)
 
 
 def label_peaks(labels: object, label_threshold: float = 0.5, distance: int = 1) -> list[list[np.ndarray]]:

@@ -3,7 +3,8 @@
 Predicted picks are the peaks of ``(B, C, L)`` probabilities at or above a threshold, at
 least ``distance`` samples apart (:mod:`shapeloss.peaks`); they are matched one-to-one to
 label peaks within a tolerance, closest first. :func:`threshold_sweep` repeats the count
-over many thresholds, finding the candidate peaks once.
+over many thresholds, finding the candidate peaks once; :func:`threshold_counts` gives the
+counts behind it (true picks, false picks, missed events per channel and threshold).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import numpy as np
 
 from ._metric_inputs import _channel_names, _non_negative_int, _pair, _unit_interval
 from ._validation import check_positive_int
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, ShapeMismatchError
 from .peaks import _greedy_match, _local_maxima, _peaks_2d, _select_by_distance
 
-__all__ = ["pick_metrics", "threshold_sweep"]
+__all__ = ["pick_metrics", "threshold_sweep", "threshold_counts"]
 
 
 def _pick_counts(
@@ -124,6 +125,71 @@ def pick_metrics(
     return out
 
 
+def _sweep_thresholds(thresholds: object) -> np.ndarray:
+    try:
+        ths = np.asarray(thresholds, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"thresholds: expected a sequence of floats in [0, 1], got {thresholds!r}") from None
+    if ths.size == 0:
+        raise InvalidArgumentError("thresholds: expected at least one threshold, got an empty sequence")
+    for i, t in enumerate(ths):
+        _unit_interval(float(t), f"thresholds[{i}]")
+    return ths
+
+
+def _counts_over(
+    ths: np.ndarray, predictions: object, labels: object, tolerance: int, distance: int, label_threshold: float
+) -> np.ndarray:
+    """``(C, T, 3)`` tp, fp, fn per channel at each of the checked thresholds ``ths``."""
+    cand, lab, c, tolerance, distance = _picking_inputs(predictions, labels, tolerance, distance, label_threshold)
+    counts = np.zeros((c, ths.size, 3), dtype=np.int64)
+    for j, t in enumerate(ths):
+        tp, fp, fn, _ = _pick_counts(cand, lab, c, float(t), tolerance, distance)
+        counts[:, j] = np.stack([tp, fp, fn], axis=1)
+    return counts
+
+
+def threshold_counts(
+    predictions: object,
+    labels: object,
+    thresholds: Sequence[float] | np.ndarray = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2)),
+    tolerance: int = 10,
+    distance: int = 100,
+    label_threshold: float = 0.5,
+) -> np.ndarray:
+    """True picks, false picks and missed events of :func:`pick_metrics`, per channel and threshold.
+
+    The counts behind :func:`threshold_sweep`, for measures of one's own (sums over
+    windows, bootstrap resamples of them): the candidate peaks are found once, then, at
+    each threshold, the peaks ``>= threshold`` at least ``distance`` samples apart are
+    matched one-to-one to the label peaks within ``tolerance`` samples (closest first).
+    Counts are summed over the batch; to keep windows apart, put them on the channel axis
+    (``(1, W, L)``). Picks given as positions and scores go to
+    :func:`shapeloss.operating_points.count_picks` instead.
+
+    Args:
+        predictions: ``(B, C, L)`` probabilities.
+        labels: ``(B, C, L)`` peak-shaped targets in [0, 1].
+        thresholds: ``(T,)`` pick thresholds in [0, 1], in any order (repeats allowed).
+        tolerance: largest accepted ``|pick - label|`` in samples.
+        distance: minimum separation of two picks in samples.
+        label_threshold: a label maximum counts as an event when ``>= label_threshold``.
+
+    Returns:
+        ``(C, T, 3)`` int64: ``[c, t]`` is ``(tp, fp, fn)`` of channel ``c`` at
+        ``thresholds[t]``.
+
+    Example:
+        >>> y = np.zeros((1, 1, 50)); y[0, 0, 20] = 1.0
+        >>> p = np.zeros((1, 1, 50)); p[0, 0, 22] = 0.6; p[0, 0, 40] = 0.3
+        >>> threshold_counts(p, y, [0.2, 0.5, 0.9], tolerance=5, distance=10)[0].tolist()
+        [[1, 1, 0], [1, 0, 0], [0, 0, 1]]
+    """
+    if np.ndim(thresholds) != 1:
+        raise ShapeMismatchError(f"thresholds: expected a 1-D sequence, got shape {np.shape(thresholds)}")
+    return _counts_over(_sweep_thresholds(thresholds), predictions, labels, tolerance, distance, label_threshold)
+
+
 def threshold_sweep(
     predictions: object,
     labels: object,
@@ -139,21 +205,11 @@ def threshold_sweep(
         ``{channel_name: {"thresholds", "precision", "recall", "f1"}}`` with one
         array entry per threshold (``nan`` where undefined).
     """
-    ths = np.asarray(thresholds, dtype=np.float64).reshape(-1)
-    if ths.size == 0:
-        raise InvalidArgumentError("thresholds: expected at least one threshold, got an empty sequence")
-    for i, t in enumerate(ths):
-        _unit_interval(float(t), f"thresholds[{i}]")
-    cand, lab, c, tolerance, distance = _picking_inputs(predictions, labels, tolerance, distance, label_threshold)
-    names = _channel_names(channel_names, c)
-    precision = np.empty((c, ths.size))
-    recall = np.empty((c, ths.size))
-    f1 = np.empty((c, ths.size))
-    for j, t in enumerate(ths):
-        tp, fp, fn, _ = _pick_counts(cand, lab, c, float(t), tolerance, distance)
-        precision[:, j] = _ratio(tp, tp + fp)
-        recall[:, j] = _ratio(tp, tp + fn)
-        f1[:, j] = _f1(tp, fp, fn)
+    ths = _sweep_thresholds(thresholds)
+    counts = _counts_over(ths, predictions, labels, tolerance, distance, label_threshold)
+    names = _channel_names(channel_names, counts.shape[0])
+    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
+    precision, recall, f1 = _ratio(tp, tp + fp), _ratio(tp, tp + fn), _f1(tp, fp, fn)
     return {
         name: {"thresholds": ths.copy(), "precision": precision[i], "recall": recall[i], "f1": f1[i]}
         for i, name in enumerate(names)

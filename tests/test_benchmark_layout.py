@@ -47,3 +47,48 @@ def test_no_file_imports_a_command(path):
 @pytest.mark.parametrize("path", SEISMIC + SPLIT, ids=lambda p: p.name)
 def test_every_file_is_short(path):
     assert len(path.read_text().splitlines()) <= 300, path.name
+
+
+def _private_uses(tree: ast.AST) -> list[str]:
+    """Private names a benchmark takes from shapeloss: ``from shapeloss.x import _y``, a private module
+    (``shapeloss._x``), or ``m._y`` on a shapeloss module it imported."""
+    found, modules = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.split(".")[0] == "shapeloss":
+            if any(part.startswith("_") for part in node.module.split(".")):
+                found.append(node.module)
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    found.append(f"{node.module}.{alias.name}")
+                else:
+                    modules.add(alias.asname or alias.name)  # a module (or any object) it may reach into
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "shapeloss":
+                    if any(part.startswith("_") for part in alias.name.split(".")):
+                        found.append(alias.name)
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in modules:
+                found.append(f"{ast.unparse(node)}")
+    return found
+
+
+ALL_BENCH = sorted(BENCH.rglob("*.py"))
+
+
+def test_the_private_import_check_can_fail():
+    bad = ast.parse("from shapeloss.metrics import _peaks_2d, find_peaks\nimport shapeloss._validation as v\n"
+                    "from shapeloss import metrics\nmetrics._greedy_match(1)\nfrom shapeloss.edges import rivals as _r\n")
+    assert _private_uses(bad) == ["shapeloss.metrics._peaks_2d", "shapeloss._validation", "metrics._greedy_match"]
+    assert _private_uses(ast.parse("from shapeloss.metrics import find_peaks\nimport numpy as np\nnp._x\n")) == []
+
+
+@pytest.mark.parametrize("path", ALL_BENCH, ids=lambda p: str(p.relative_to(BENCH)))
+def test_no_benchmark_takes_a_private_name_from_shapeloss(path):
+    """Benchmarks use the library as users do: a helper they need gets a public, documented home."""
+    assert not _private_uses(ast.parse(path.read_text())), f"{path.name}: {_private_uses(ast.parse(path.read_text()))}"
