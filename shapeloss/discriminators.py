@@ -19,7 +19,6 @@ Shapes: ``label`` is ``(B, C_label, L)`` or ``(B, C_label, H, W)``;
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable
 
 import torch
@@ -209,8 +208,10 @@ class _TrunkCritic(_ConditionalCritic):
     """``depth`` strided blocks (``self.features``) then a score head; the options of both critics.
 
     The arguments are :class:`GlobalCritic`'s (documented there). A subclass supplies the head
-    (:meth:`_head`) and, through :func:`_with_default_depth`, its own default ``depth``.
+    (:meth:`_head`) and its default depth (``default_depth``, used for ``depth=None``).
     """
+
+    default_depth: int = 4
 
     def __init__(
         self,
@@ -218,7 +219,7 @@ class _TrunkCritic(_ConditionalCritic):
         condition_channels: int,
         dims: int = 1,
         width: int = 32,
-        depth: int = 4,
+        depth: int | None = None,
         kernel_size: int = 7,
         stride: int = 2,
         first_stride: int | None = None,
@@ -228,6 +229,7 @@ class _TrunkCritic(_ConditionalCritic):
         downsample: int = 1,
     ) -> None:
         super().__init__()
+        depth = self.default_depth if depth is None else depth
         self._set_inputs(label_channels, condition_channels, downsample)
         self.dims = _check_dims(dims)
         check_choice(norm, "norm", NORMS)
@@ -245,24 +247,6 @@ class _TrunkCritic(_ConditionalCritic):
         raise NotImplementedError
 
 
-def _with_default_depth(init: Callable[..., None], depth: int, owner: str) -> Callable[..., None]:
-    """A copy of the trunk critics' ``__init__`` whose ``depth`` defaults to ``depth``.
-
-    A copy of the function, not a wrapper: ``inspect.signature``, positional calls and the
-    argument checks stay exactly those of the one ``__init__``; only that one default differs.
-    """
-    code = init.__code__
-    names = code.co_varnames[: code.co_argcount]
-    defaults = list(init.__defaults__ or ())
-    defaults[names.index("depth") - (len(names) - len(defaults))] = depth
-    copy = types.FunctionType(code, init.__globals__, init.__name__, tuple(defaults), init.__closure__)
-    copy.__kwdefaults__ = init.__kwdefaults__
-    copy.__annotations__ = dict(init.__annotations__)
-    copy.__module__ = init.__module__
-    copy.__qualname__ = f"{owner}.__init__"
-    return copy
-
-
 class GlobalCritic(_TrunkCritic):
     """Strided convolutions, global average pooling, one linear score per sample.
 
@@ -271,7 +255,8 @@ class GlobalCritic(_TrunkCritic):
         condition_channels: channels of the condition.
         dims: 1 for ``(B, C, L)``, 2 for ``(B, C, H, W)``.
         width: channels of the first block (doubled per block up to ``max_width``).
-        depth: number of strided blocks.
+        depth: number of strided blocks (``None``: the class's ``default_depth``, 4;
+            :class:`PatchCritic`'s is 3).
         kernel_size: convolution kernel size.
         stride: stride of every block after the first.
         first_stride: stride of the first block (a large one makes the critic cheap).
@@ -287,7 +272,7 @@ class GlobalCritic(_TrunkCritic):
         ``(B, C_label, *)`` and ``(B, C_cond, *)`` -> scores ``(B, 1)``; any length >= 1.
     """
 
-    __init__ = _with_default_depth(_TrunkCritic.__init__, 4, "GlobalCritic")
+    default_depth = 4
 
     def _head(self, channels: int, kernel_size: int, spectral_norm: bool) -> nn.Module:
         return _maybe_spectral(nn.Linear(channels, 1), spectral_norm)
@@ -300,7 +285,7 @@ class GlobalCritic(_TrunkCritic):
 class PatchCritic(_TrunkCritic):
     """PatchGAN-style critic: one score per receptive field (Isola et al., 2017).
 
-    Same arguments as :class:`GlobalCritic` (``downsample`` included); the last block is a convolution to a
+    Same arguments as :class:`GlobalCritic` (``downsample`` included; ``depth=None`` means 3 here); the last block is a convolution to a
     single channel instead of pooling, so the scores keep a spatial layout and
     each judges only the stretch of label its receptive field covers.
 
@@ -308,7 +293,7 @@ class PatchCritic(_TrunkCritic):
         ``(B, C_label, *)`` and ``(B, C_cond, *)`` -> scores ``(B, 1, *')``.
     """
 
-    __init__ = _with_default_depth(_TrunkCritic.__init__, 3, "PatchCritic")
+    default_depth = 3
 
     def _head(self, channels: int, kernel_size: int, spectral_norm: bool) -> nn.Module:
         k = kernel_size

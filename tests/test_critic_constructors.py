@@ -19,7 +19,7 @@ from shapeloss.discriminators import GlobalCritic, PatchCritic, build_discrimina
 from shapeloss.errors import InvalidArgumentError
 
 SIGNATURE = (
-    "(label_channels: 'int', condition_channels: 'int', dims: 'int' = 1, width: 'int' = 32, depth: 'int' = {depth}, "
+    "(label_channels: 'int', condition_channels: 'int', dims: 'int' = 1, width: 'int' = 32, depth: 'int | None' = None, "
     "kernel_size: 'int' = 7, stride: 'int' = 2, first_stride: 'int | None' = None, norm: 'str' = 'batch', "
     "spectral_norm: 'bool' = False, max_width: 'int' = 256, downsample: 'int' = 1) -> 'None'"
 )
@@ -62,11 +62,17 @@ def _inputs(m):
 
 @pytest.mark.parametrize(("cls", "depth"), [(GlobalCritic, 4), (PatchCritic, 3)])
 def test_each_critic_shows_every_argument_with_its_default(cls, depth):
-    assert str(inspect.signature(cls)) == SIGNATURE.format(depth=depth)
+    # one shared signature; depth=None is each class's default_depth (4 and 3, as before the merge)
+    assert str(inspect.signature(cls)) == SIGNATURE
     params = list(inspect.signature(cls.__init__).parameters.values())
     assert params[0].name == "self"
     assert {p.kind for p in params} == {inspect.Parameter.POSITIONAL_OR_KEYWORD}
-    assert cls.__init__.__qualname__ == f"{cls.__name__}.__init__"
+    assert cls.default_depth == depth
+    torch.manual_seed(0)
+    implicit = cls(2, 1).state_dict()
+    torch.manual_seed(0)
+    explicit = cls(2, 1, depth=depth).state_dict()
+    assert implicit.keys() == explicit.keys() and all(torch.equal(implicit[k], explicit[k]) for k in implicit)
 
 
 def test_the_default_depths_differ_only_in_the_default():

@@ -6,16 +6,10 @@
   ``a, b: ...``) becomes one line per parameter with the same text;
 * reStructuredText roles (``:class:`~x.Y```, ``:func:``, ``:meth:``, ``:mod:``, ``:attr:``)
   become inline code, so they neither show as raw text nor look like broken links.
-
-:class:`RuntimeInits` gives a class whose ``__init__`` is assigned rather than written as a ``def``
-(``GlobalCritic`` and ``PatchCritic`` share one ``__init__``, copied with their own default
-``depth``) the signature Python sees at runtime: static analysis would show no parameters.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import re
 from typing import Any
 
@@ -38,29 +32,3 @@ def _split_shared(match: re.Match[str]) -> str:
     indent, names, rest = match.groups()
     return "\n".join(f"{indent}{name}:{rest}" for name in re.split(r"\s*(?:/|,)\s*", names))
 
-
-class RuntimeInits(griffe.Extension):
-    def on_class_members(self, *, cls: Any, **kwargs: Any) -> None:
-        init = cls.members.get("__init__")
-        if init is None or init.is_function or init.is_alias:
-            return
-        runtime: Any = importlib.import_module(cls.module.path)
-        for name in cls.path[len(cls.module.path) + 1 :].split("."):
-            runtime = getattr(runtime, name)
-        signature = inspect.signature(runtime.__init__)
-        parameters = griffe.Parameters(
-            *(
-                griffe.Parameter(
-                    p.name,
-                    annotation=None if p.annotation is p.empty else str(p.annotation),
-                    kind=griffe.ParameterKind(p.kind.description),
-                    default=None if p.default is p.empty else repr(p.default),
-                )
-                for p in signature.parameters.values()
-            )
-        )
-        returns = None if signature.return_annotation is signature.empty else str(signature.return_annotation)
-        function = griffe.Function(
-            "__init__", lineno=init.lineno, endlineno=init.endlineno, parameters=parameters, returns=returns
-        )
-        cls.set_member("__init__", function)
