@@ -31,4 +31,3 @@ class ShapelossDocstrings(griffe.Extension):
 def _split_shared(match: re.Match[str]) -> str:
     indent, names, rest = match.groups()
     return "\n".join(f"{indent}{name}:{rest}" for name in re.split(r"\s*(?:/|,)\s*", names))
-
