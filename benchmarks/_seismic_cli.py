@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from benchmarks._seismic_common import BETAS, PRESETS, ROOT
+from benchmarks._seismic_pretrained import check_init_from
 from benchmarks.seismic_arms import ALL_ARMS, DEFAULT_ARMS, LIBRARY_ARMS, MOONSHOT_ARMS, missing_libraries
 from shapeloss import REFERENCE_WEIGHT
 from shapeloss.runs import add_run_arguments, parse_checked
@@ -62,6 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--arms", nargs="+", default=list(DEFAULT_ARMS),
                    help=f"arms to run: any of {', '.join(ALL_ARMS)}, or 'baselines' (all but the moonshots and focal), 'moonshots', 'all' "
                         f"(default: {' '.join(DEFAULT_ARMS)}; bce and shapeloss always run; see benchmarks/seismic_arms.py)")
+    p.add_argument("--init-from", default=None,
+                   help="pre-train, then fine-tune: start each seed's network from this checkpoint's PhaseNet weights "
+                        "('{seed}' is replaced by the seed), e.g. a synthetic run's <work folder>/seed{seed}_branch/bce.pt")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--no-figures", action="store_true")
     args = parse_checked(p, argv)
@@ -88,6 +92,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--d-every: expected an integer >= 1, got {args.d_every}")
     if args.workers < 0:
         p.error(f"--workers: expected an integer >= 0, got {args.workers}")
+    for message in check_init_from(args.init_from, args.seeds):
+        p.error(message)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         p.error("--device cuda: no CUDA device is available")
 

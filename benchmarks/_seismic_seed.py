@@ -16,6 +16,7 @@ from benchmarks._results import write_json
 from benchmarks._seismic_common import BETAS, PHASES, PICK_DISTANCE, TOLERANCE, device_name
 from benchmarks._seismic_data import EvalSet
 from benchmarks._seismic_eval import compare, evaluate, steps_to_half, thin
+from benchmarks._seismic_pretrained import pretrained_start
 from benchmarks._seismic_train import new_model, predict, read_jsonl, train_arm
 from benchmarks.seismic_arms import ArmSpec, arm_specs, post_map
 from shapeloss import Calibration
@@ -34,11 +35,15 @@ def run_seed(args, seed: int, schedule: str, data, dev: EvalSet, ev: EvalSet, wo
     tracked = ev.inputs[: args.tracked_windows]
     seed_everything(seed)
     init = {"model": new_model(args, dev).state_dict(), "step": 0}
+    # --init-from: the start of a pre-trained network (None: from scratch)
+    pretrained = pretrained_start(args, seed, work, new_model(args, dev)) if args.init_from is not None else None
+    if pretrained is not None:
+        init["model"] = pretrained["model"]
     arms, timing, histories, models = {}, {}, {}, {}
     print(f"seed {seed} {schedule}: training", flush=True)
 
     if schedule == "branch":
-        warm, timing["warmup"], _ = train_arm(args, "warmup", None, seed, data, dev, work, args.branch_at)
+        warm, timing["warmup"], _ = train_arm(args, "warmup", pretrained, seed, data, dev, work, args.branch_at)
         start = {"model": warm.model.state_dict(), "g_optimizer": warm.g_optimizer.state_dict(), "step": warm.step_count}
         del warm
     else:

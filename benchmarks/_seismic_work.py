@@ -25,7 +25,7 @@ NOT_SETTINGS = ("work_dir", "fresh", "no_figures", "progress", "out", "threads",
 #: be resumed or summarised on a CPU), the preset's name and the arms (added to a finished seed).
 NOT_KEYED = ("preset", "device", "arms")
 #: Options added after work folders existed, keyed only away from these defaults so older folders stay valid.
-LATER_DEFAULTS = {"d_every": 1}
+LATER_DEFAULTS = {"d_every": 1, "init_from": None}
 #: The modules whose uncommitted changes mark a run's commit ``-dirty``.
 CODE = ("shapeloss", "benchmarks/seismic_s_phase.py", "benchmarks/seismic_arms.py", "benchmarks/seismic_threshold_free.py",
         "benchmarks/_seismic_*.py")

@@ -138,3 +138,32 @@ def test_d_every_reaches_the_trainer(bench, parts, tmp_path):
     assert trainer.d_every == 3
     with pytest.raises(SystemExit):
         bench.parse_args(["--d-every", "0"])
+
+
+def test_init_from_fine_tunes_the_checkpoint_of_another_run(bench, parts, tmp_path):
+    """--init-from: the warm-up starts from the given weights (recorded in the seed's folder), not from scratch."""
+    import torch
+
+    from benchmarks._seismic_seed import run_seed
+    from shapeloss.seed import seed_everything
+
+    base = ["--steps", "4", "--branch-at", "2", "--batch-size", "2", "--eval-windows", "4", "--dev-windows", "4",
+            "--curve-every", "2", "--curve-windows", "4", "--threads", "1", "--device", "cpu", "--no-figures"]
+    probe = bench.parse_args(base)
+    data, dev, ev = parts.make_data(probe, 0)
+    seed_everything(123)  # "another run": weights unlike seed 0's initialisation, saved as the trainer saves them
+    pretrained = parts.new_model(probe, dev).state_dict()
+    (tmp_path / "pre" / "seed0").mkdir(parents=True)
+    torch.save({"model": pretrained}, tmp_path / "pre" / "seed0" / "bce.pt")
+    args = bench.parse_args(base + ["--init-from", str(tmp_path / "pre" / "seed{seed}" / "bce.pt")])
+    args.command, args.commit = "test", None  # what the command sets before its seeds run
+    folder = tmp_path / "tuned_seed0"
+    run_seed(args, 0, "branch", data, dev, ev, folder)
+    assert json.loads((folder / "init_from.json").read_text())["path"] == str(tmp_path / "pre" / "seed0" / "bce.pt")
+    warm = torch.load(folder / "warmup.pt")["model"]
+    seed_everything(0)
+    scratch = parts.new_model(args, dev).state_dict()  # where the warm-up would start without --init-from
+    weights = [k for k, _ in parts.new_model(args, dev).named_parameters()]  # not the normalisation statistics
+    moved = max((warm[k] - pretrained[k]).abs().max().item() for k in weights)
+    fresh = max((scratch[k] - pretrained[k]).abs().max().item() for k in weights)
+    assert moved <= 2.5 * args.lr < fresh / 10  # Adam moves a weight by about lr per step: 2 warm-up steps
