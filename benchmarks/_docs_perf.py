@@ -220,6 +220,27 @@ def critic_cost(results: Path) -> str:
     return f"{cost['compact']}x a BCE step (paired, CPU) instead of {cost['reference']}x"
 
 
+def _row(rows: list[dict], preset: str, batch: int, d_every: int = 1) -> dict:
+    return next(r for r in rows if r["preset"] == preset and r["batch_size"] == batch and r.get("d_every") == d_every)
+
+
+def d_every_summary(results: Path) -> str:
+    """What ``d_every=2`` does to the paired step cost of ``compact`` and ``reference`` (throughput_cpu.json)."""
+    rows = [r for r in load(results, THROUGHPUT)["training"] if "error" not in r]
+    c32, c100 = _row(rows, "compact", 32, 2), _row(rows, "compact", 100, 2)
+    r1, r2 = _row(rows, "reference", 32, 1), _row(rows, "reference", 32, 2)
+    return (f"brings the `compact` critic to {c32['paired_ratio_to_bce']:.2f}x a BCE step at batch 32 (paired; "
+            f"{c100['paired_ratio_to_bce']:.2f}x at batch 100) and the reference critic from "
+            f"{r1['paired_ratio_to_bce']:.1f}x to {r2['paired_ratio_to_bce']:.1f}x")
+
+
+def target_summary(results: Path) -> str:
+    """The default critic's step cost at batch 32 against issue 5's target (throughput_cpu.json)."""
+    row = _row([r for r in load(results, THROUGHPUT)["training"] if "error" not in r], "compact", 32)
+    return (f"the default critic costs {row['ratio_to_bce']:.2f}x a BCE step at batch 32 on 2 CPU cores "
+            f"({row['paired_ratio_to_bce']:.2f}x paired; target <= 1.5x)")
+
+
 STEP_RATIO = "throughput_step_ratio_cpu"
 
 
@@ -264,6 +285,8 @@ def critic_run(results: Path) -> str:
 
 
 DOCS = {
+    "throughput-d-every-summary": d_every_summary,
+    "throughput-target-summary": target_summary,
     "step-cost": step_cost,
     "step-cost-summary": step_cost_summary,
     "critic-tradeoff-run": critic_run,
