@@ -151,6 +151,33 @@ ALL_ARMS_SEED0 = "seismic_s_phase_synthetic_quick_all_arms_seed0"
 MOONSHOTS_SEED1 = "seismic_s_phase_synthetic_quick_moonshots_seed1"
 JITTER_PATCH = "seismic_s_phase_ncedc_jitter_per_window_patch_3seeds"
 MOONSHOTS_3SEEDS = "seismic_s_phase_synthetic_quick_moonshots_3seeds"
+#: ``--init-from``: each seed's synthetic BCE network fine-tuned on the NCEDC traces
+PRETRAINED_NCEDC = "seismic_s_phase_ncedc_pretrained"
+PRETRAINED_JITTER = "seismic_s_phase_ncedc_jitter_per_window_pretrained"
+
+
+def critic_gap_rows(report: dict, situation: str, schedule: str = "branch", tail: float = 0.25) -> list[str]:
+    """One row per seed: the ShapeLoss arm's mean real and fake critic scores over the last ``tail``
+    of its logged steps (``arms.shapeloss.losses``, block means), and their gap."""
+    rows = []
+    for run in (r for r in report["runs"] if r["schedule"] == schedule):
+        log = [row for row in run["arms"]["shapeloss"].get("losses", []) if "real_score" in row]
+        last = log[int(len(log) * (1 - tail)):]
+        if not last:
+            continue
+        real = float(np.mean([row["real_score"] for row in last]))
+        fake = float(np.mean([row["fake_score"] for row in last]))
+        gap = float(np.median([abs(row["real_score"] - row["fake_score"]) for row in last]))
+        rows.append(f"| {situation} | {run['seed']} | {real:+.3f} | {fake:+.3f} | {gap:.3f} |")
+    return rows
+
+
+def critic_gap_table(reports: dict[str, str]) -> list[str]:
+    """``{situation: result JSON path}`` -> the critic's scores at the end of training, per seed."""
+    out = ["| situation | seed | real score (mean) | fake score (mean) | median gap |", "|---|---|---|---|---|"]
+    for situation, path in reports.items():
+        out += critic_gap_rows(json.loads(Path(path).read_text()), situation)
+    return out
 
 
 def _load(results: Path, name: str) -> dict:
@@ -174,7 +201,19 @@ DOCS = {
     "seismic-baselines-decision": lambda results: "\n".join(decision_table({
         "synthetic": str(Path(results) / f"{SYNTHETIC_BASELINES}.json"),
         "NCEDC semi-real": str(Path(results) / f"{JITTER_BASELINES}.json"),
-        "NCEDC catalogue picks": str(Path(results) / f"{NCEDC_BASELINES}.json")})),
+        "NCEDC catalogue picks": str(Path(results) / f"{NCEDC_BASELINES}.json"),
+        "NCEDC semi-real, pre-trained on synthetic": str(Path(results) / f"{PRETRAINED_JITTER}.json"),
+        "NCEDC catalogue picks, pre-trained on synthetic": str(Path(results) / f"{PRETRAINED_NCEDC}.json")})),
+    "seismic-critic-gap": lambda results: "\n".join(critic_gap_table({
+        "synthetic": str(Path(results) / f"{SYNTHETIC_BASELINES}.json"),
+        "NCEDC semi-real": str(Path(results) / f"{JITTER_BASELINES}.json"),
+        "NCEDC catalogue picks": str(Path(results) / f"{NCEDC_BASELINES}.json"),
+        "NCEDC semi-real, pre-trained": str(Path(results) / f"{PRETRAINED_JITTER}.json"),
+        "NCEDC catalogue picks, pre-trained": str(Path(results) / f"{PRETRAINED_NCEDC}.json")})),
+    "seismic-pretrained-ncedc": lambda results: _block(results, PRETRAINED_NCEDC, "labels"),
+    "seismic-pretrained-ncedc-gains": lambda results: "\n".join(gain_table(_load(results, PRETRAINED_NCEDC))),
+    "seismic-pretrained-jitter": lambda results: _block(results, PRETRAINED_JITTER, "labels"),
+    "seismic-pretrained-jitter-gains": lambda results: "\n".join(gain_table(_load(results, PRETRAINED_JITTER))),
     "seismic-baselines-synthetic": lambda results: _block(results, SYNTHETIC_BASELINES, "labels"),
     "seismic-baselines-synthetic-truth": lambda results: _block(results, SYNTHETIC_BASELINES, "truth"),
     "seismic-baselines-synthetic-gains": lambda results: "\n".join(gain_table(_load(results, SYNTHETIC_BASELINES))),
