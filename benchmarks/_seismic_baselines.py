@@ -154,6 +154,8 @@ MOONSHOTS_3SEEDS = "seismic_s_phase_synthetic_quick_moonshots_3seeds"
 #: ``--init-from``: each seed's synthetic BCE network fine-tuned on the NCEDC traces
 PRETRAINED_NCEDC = "seismic_s_phase_ncedc_pretrained"
 PRETRAINED_JITTER = "seismic_s_phase_ncedc_jitter_per_window_pretrained"
+#: ``--d-lr 1e-2``: does a faster critic find a difference on the catalogue picks?
+NCEDC_FAST_CRITIC = "seismic_s_phase_ncedc_critic_lr_1e-2"
 
 
 def critic_gap_rows(report: dict, situation: str, schedule: str = "branch", tail: float = 0.25) -> list[str]:
@@ -168,13 +170,15 @@ def critic_gap_rows(report: dict, situation: str, schedule: str = "branch", tail
         real = float(np.mean([row["real_score"] for row in last]))
         fake = float(np.mean([row["fake_score"] for row in last]))
         gap = float(np.median([abs(row["real_score"] - row["fake_score"]) for row in last]))
-        rows.append(f"| {situation} | {run['seed']} | {real:+.3f} | {fake:+.3f} | {gap:.3f} |")
+        loss = float(np.mean([row.get("discriminator", np.nan) for row in last]))
+        rows.append(f"| {situation} | {run['seed']} | {real:+.3f} | {fake:+.3f} | {gap:.3f} | {loss:.3f} |")
     return rows
 
 
 def critic_gap_table(reports: dict[str, str]) -> list[str]:
     """``{situation: result JSON path}`` -> the critic's scores at the end of training, per seed."""
-    out = ["| situation | seed | real score (mean) | fake score (mean) | median gap |", "|---|---|---|---|---|"]
+    out = ["| situation | seed | real score (mean) | fake score (mean) | median gap | critic loss (mean; chance: ln 2 = 0.693) |",
+           "|---|---|---|---|---|---|"]
     for situation, path in reports.items():
         out += critic_gap_rows(json.loads(Path(path).read_text()), situation)
     return out
@@ -209,7 +213,8 @@ DOCS = {
         "NCEDC semi-real": str(Path(results) / f"{JITTER_BASELINES}.json"),
         "NCEDC catalogue picks": str(Path(results) / f"{NCEDC_BASELINES}.json"),
         "NCEDC semi-real, pre-trained": str(Path(results) / f"{PRETRAINED_JITTER}.json"),
-        "NCEDC catalogue picks, pre-trained": str(Path(results) / f"{PRETRAINED_NCEDC}.json")})),
+        "NCEDC catalogue picks, pre-trained": str(Path(results) / f"{PRETRAINED_NCEDC}.json"),
+        "NCEDC catalogue picks, critic learning rate x10": str(Path(results) / f"{NCEDC_FAST_CRITIC}.json")})),
     "seismic-pretrained-ncedc": lambda results: _block(results, PRETRAINED_NCEDC, "labels"),
     "seismic-pretrained-ncedc-gains": lambda results: "\n".join(gain_table(_load(results, PRETRAINED_NCEDC))),
     "seismic-pretrained-jitter": lambda results: _block(results, PRETRAINED_JITTER, "labels"),
