@@ -156,6 +156,8 @@ PRETRAINED_NCEDC = "seismic_s_phase_ncedc_pretrained"
 PRETRAINED_JITTER = "seismic_s_phase_ncedc_jitter_per_window_pretrained"
 #: ``--d-lr 1e-2``: does a faster critic find a difference on the catalogue picks?
 NCEDC_FAST_CRITIC = "seismic_s_phase_ncedc_critic_lr_1e-2"
+#: ``--discriminator reference``: the study's critic (no pooling, 64-128 channels) on the catalogue picks
+NCEDC_REFERENCE_CRITIC = "seismic_s_phase_ncedc_reference_critic"
 
 
 def critic_gap_rows(report: dict, situation: str, schedule: str = "branch", tail: float = 0.25) -> list[str]:
@@ -214,7 +216,8 @@ DOCS = {
         "NCEDC catalogue picks": str(Path(results) / f"{NCEDC_BASELINES}.json"),
         "NCEDC semi-real, pre-trained": str(Path(results) / f"{PRETRAINED_JITTER}.json"),
         "NCEDC catalogue picks, pre-trained": str(Path(results) / f"{PRETRAINED_NCEDC}.json"),
-        "NCEDC catalogue picks, critic learning rate x10": str(Path(results) / f"{NCEDC_FAST_CRITIC}.json")})),
+        "NCEDC catalogue picks, critic learning rate x10": str(Path(results) / f"{NCEDC_FAST_CRITIC}.json"),
+        "NCEDC catalogue picks, the study's critic": str(Path(results) / f"{NCEDC_REFERENCE_CRITIC}.json")})),
     "seismic-pretrained-ncedc": lambda results: _block(results, PRETRAINED_NCEDC, "labels"),
     "seismic-pretrained-ncedc-gains": lambda results: "\n".join(gain_table(_load(results, PRETRAINED_NCEDC))),
     "seismic-pretrained-jitter": lambda results: _block(results, PRETRAINED_JITTER, "labels"),
