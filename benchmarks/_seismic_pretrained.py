@@ -68,13 +68,13 @@ def pretrained_start(args, seed: int, work: Path, model: torch.nn.Module) -> dic
                 f"--init-from: expected the checkpoint this work folder started from ({before.get('path')!r}, "
                 f"sha256 {str(before.get('sha256'))[:12]}), got {str(path)!r} with sha256 {digest[:12]}; "
                 f"pass --fresh to start over, or another --work-dir")
-    else:
-        write_json(record, {"path": str(path), "sha256": digest})
     net = load_phasenet(path)
     try:
         model.load_state_dict(net.state_dict())
     except RuntimeError as exc:
         raise CheckpointError(f"--init-from: expected PhaseNet weights of this benchmark's network, got {str(path)!r} "
                               f"({str(exc).splitlines()[0][:200]})") from exc
+    if not record.exists() or args.fresh:  # recorded once the weights are known to fit
+        write_json(record, {"path": str(path), "sha256": digest})
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=BETAS[args.adam_betas]["generator"])
     return {"model": model.state_dict(), "g_optimizer": optimizer.state_dict(), "step": 0}

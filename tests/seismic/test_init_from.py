@@ -62,6 +62,9 @@ def test_another_architecture_is_refused_by_name(tmp_path):
     _save(ckpt, 0, filters_root=4)
     with pytest.raises(CheckpointError, match=r"--init-from: expected PhaseNet weights of this benchmark's network"):
         pretrained_start(_args(str(ckpt)), 0, work, PhaseNet())
+    assert not (work / RECORD).exists()  # a refused checkpoint is not recorded: the right one can start later
+    _save(ckpt, 0)
+    assert pretrained_start(_args(str(ckpt)), 0, work, PhaseNet())["step"] == 0
 
 
 def test_the_command_line_checks_every_seeds_checkpoint(tmp_path, capsys):
